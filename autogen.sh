@@ -1,0 +1,3 @@
+#!/bin/sh
+# Bootstrap the build system from a git checkout.
+exec autoreconf -fi

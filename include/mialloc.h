@@ -1,0 +1,200 @@
+/* mialloc.h - public interface of the mialloc memory allocator.
+ *
+ * Copyright (c) 2026 the mialloc authors.  MIT licence, see COPYING.
+ *
+ * This is the only installed header.  The names follow mimalloc's API, so
+ * code written for it ports by changing the include and the -l flag.
+ */
+#ifndef MIALLOC_H
+#define MIALLOC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MIALLOC_VERSION_MAJOR 0
+#define MIALLOC_VERSION_MINOR 1
+#define MIALLOC_VERSION_PATCH 0
+/* 10000 * major + 100 * minor + patch: 0.1.0 is 100. */
+#define MIALLOC_VERSION \
+  (MIALLOC_VERSION_MAJOR * 10000 + MIALLOC_VERSION_MINOR * 100 + MIALLOC_VERSION_PATCH)
+
+#ifdef __cplusplus
+#define mi_attr_noexcept noexcept
+extern "C" {
+#else
+#define mi_attr_noexcept
+#endif
+
+#if defined(MIALLOC_BUILD) && defined(__GNUC__)
+#define mi_decl_export __attribute__((visibility("default")))
+#else
+#define mi_decl_export
+#endif
+
+#if defined(__GNUC__)
+#define mi_decl_nodiscard __attribute__((warn_unused_result))
+#define mi_attr_malloc __attribute__((malloc))
+#define mi_attr_alloc_size(s) __attribute__((alloc_size(s)))
+#define mi_attr_alloc_size2(n, s) __attribute__((alloc_size(n, s)))
+#define mi_attr_alloc_align(a) __attribute__((alloc_align(a)))
+#else
+#define mi_decl_nodiscard
+#define mi_attr_malloc
+#define mi_attr_alloc_size(s)
+#define mi_attr_alloc_size2(n, s)
+#define mi_attr_alloc_align(a)
+#endif
+
+#define mi_decl_alloc mi_decl_nodiscard mi_decl_export
+
+/* ---- the malloc family -------------------------------------------------- */
+mi_decl_alloc void *mi_malloc(size_t size) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size(1);
+mi_decl_alloc void *mi_calloc(size_t count, size_t size) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size2(1, 2);
+mi_decl_alloc void *mi_realloc(void *p, size_t newsize) mi_attr_noexcept mi_attr_alloc_size(2);
+mi_decl_alloc void *mi_reallocf(void *p, size_t newsize) mi_attr_noexcept mi_attr_alloc_size(2);
+mi_decl_alloc void *mi_reallocn(void *p, size_t count, size_t size) mi_attr_noexcept mi_attr_alloc_size2(2, 3);
+mi_decl_alloc void *mi_reallocarray(void *p, size_t count, size_t size) mi_attr_noexcept mi_attr_alloc_size2(2, 3);
+mi_decl_alloc void *mi_mallocn(size_t count, size_t size) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size2(1, 2);
+mi_decl_alloc void *mi_zalloc(size_t size) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size(1);
+mi_decl_alloc void *mi_malloc_small(size_t size) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size(1);
+mi_decl_alloc void *mi_zalloc_small(size_t size) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size(1);
+mi_decl_alloc void *mi_rezalloc(void *p, size_t newsize) mi_attr_noexcept mi_attr_alloc_size(2);
+mi_decl_alloc void *mi_recalloc(void *p, size_t count, size_t size) mi_attr_noexcept mi_attr_alloc_size2(2, 3);
+mi_decl_alloc void *mi_expand(void *p, size_t newsize) mi_attr_noexcept mi_attr_alloc_size(2);
+mi_decl_alloc char *mi_strdup(const char *s) mi_attr_noexcept mi_attr_malloc;
+mi_decl_alloc char *mi_strndup(const char *s, size_t n) mi_attr_noexcept mi_attr_malloc;
+mi_decl_alloc char *mi_realpath(const char *fname, char *resolved_name) mi_attr_noexcept mi_attr_malloc;
+
+mi_decl_export void mi_free(void *p) mi_attr_noexcept;
+mi_decl_export void mi_cfree(void *p) mi_attr_noexcept;
+mi_decl_export void mi_free_size(void *p, size_t size) mi_attr_noexcept;
+mi_decl_export void mi_free_aligned(void *p, size_t alignment) mi_attr_noexcept;
+mi_decl_export void mi_free_size_aligned(void *p, size_t size, size_t alignment) mi_attr_noexcept;
+mi_decl_nodiscard mi_decl_export size_t mi_usable_size(const void *p) mi_attr_noexcept;
+mi_decl_nodiscard mi_decl_export size_t mi_malloc_usable_size(const void *p) mi_attr_noexcept;
+mi_decl_nodiscard mi_decl_export size_t mi_good_size(size_t size) mi_attr_noexcept;
+
+/* ---- aligned allocation ------------------------------------------------- */
+mi_decl_alloc void *mi_malloc_aligned(size_t size, size_t alignment) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size(1) mi_attr_alloc_align(2);
+mi_decl_alloc void *mi_malloc_aligned_at(size_t size, size_t alignment, size_t offset) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size(1);
+mi_decl_alloc void *mi_zalloc_aligned(size_t size, size_t alignment) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size(1) mi_attr_alloc_align(2);
+mi_decl_alloc void *mi_zalloc_aligned_at(size_t size, size_t alignment, size_t offset) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size(1);
+mi_decl_alloc void *mi_calloc_aligned(size_t count, size_t size, size_t alignment) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size2(1, 2) mi_attr_alloc_align(3);
+mi_decl_alloc void *mi_calloc_aligned_at(size_t count, size_t size, size_t alignment, size_t offset) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size2(1, 2);
+mi_decl_alloc void *mi_realloc_aligned(void *p, size_t newsize, size_t alignment) mi_attr_noexcept mi_attr_alloc_size(2) mi_attr_alloc_align(3);
+mi_decl_alloc void *mi_realloc_aligned_at(void *p, size_t newsize, size_t alignment, size_t offset) mi_attr_noexcept mi_attr_alloc_size(2);
+
+/* ---- POSIX and C11 style -------------------------------------------------- */
+mi_decl_nodiscard mi_decl_export int mi_posix_memalign(void **p, size_t alignment, size_t size) mi_attr_noexcept;
+mi_decl_alloc void *mi_memalign(size_t alignment, size_t size) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size(2) mi_attr_alloc_align(1);
+mi_decl_alloc void *mi_aligned_alloc(size_t alignment, size_t size) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size(2) mi_attr_alloc_align(1);
+mi_decl_alloc void *mi_valloc(size_t size) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size(1);
+mi_decl_alloc void *mi_pvalloc(size_t size) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size(1);
+
+/* ---- heaps ------------------------------------------------------------- */
+struct mi_heap_s;
+typedef struct mi_heap_s mi_heap_t;
+
+mi_decl_nodiscard mi_decl_export mi_heap_t *mi_heap_new(void) mi_attr_noexcept;
+mi_decl_export void mi_heap_delete(mi_heap_t *heap) mi_attr_noexcept;
+mi_decl_export void mi_heap_destroy(mi_heap_t *heap) mi_attr_noexcept;
+mi_decl_export mi_heap_t *mi_heap_set_default(mi_heap_t *heap) mi_attr_noexcept;
+mi_decl_export mi_heap_t *mi_heap_get_default(void) mi_attr_noexcept;
+mi_decl_export mi_heap_t *mi_heap_get_backing(void) mi_attr_noexcept;
+mi_decl_export void mi_heap_collect(mi_heap_t *heap, bool force) mi_attr_noexcept;
+
+mi_decl_alloc void *mi_heap_malloc(mi_heap_t *heap, size_t size) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size(2);
+mi_decl_alloc void *mi_heap_zalloc(mi_heap_t *heap, size_t size) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size(2);
+mi_decl_alloc void *mi_heap_calloc(mi_heap_t *heap, size_t count, size_t size) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size2(2, 3);
+mi_decl_alloc void *mi_heap_mallocn(mi_heap_t *heap, size_t count, size_t size) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size2(2, 3);
+mi_decl_alloc void *mi_heap_malloc_small(mi_heap_t *heap, size_t size) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size(2);
+mi_decl_alloc void *mi_heap_realloc(mi_heap_t *heap, void *p, size_t newsize) mi_attr_noexcept mi_attr_alloc_size(3);
+mi_decl_alloc void *mi_heap_reallocn(mi_heap_t *heap, void *p, size_t count, size_t size) mi_attr_noexcept mi_attr_alloc_size2(3, 4);
+mi_decl_alloc void *mi_heap_reallocf(mi_heap_t *heap, void *p, size_t newsize) mi_attr_noexcept mi_attr_alloc_size(3);
+mi_decl_alloc char *mi_heap_strdup(mi_heap_t *heap, const char *s) mi_attr_noexcept mi_attr_malloc;
+mi_decl_alloc char *mi_heap_strndup(mi_heap_t *heap, const char *s, size_t n) mi_attr_noexcept mi_attr_malloc;
+mi_decl_alloc char *mi_heap_realpath(mi_heap_t *heap, const char *fname, char *resolved_name) mi_attr_noexcept mi_attr_malloc;
+mi_decl_alloc void *mi_heap_malloc_aligned(mi_heap_t *heap, size_t size, size_t alignment) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size(2) mi_attr_alloc_align(3);
+mi_decl_alloc void *mi_heap_malloc_aligned_at(mi_heap_t *heap, size_t size, size_t alignment, size_t offset) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size(2);
+mi_decl_alloc void *mi_heap_zalloc_aligned(mi_heap_t *heap, size_t size, size_t alignment) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size(2) mi_attr_alloc_align(3);
+mi_decl_alloc void *mi_heap_calloc_aligned(mi_heap_t *heap, size_t count, size_t size, size_t alignment) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size2(2, 3) mi_attr_alloc_align(4);
+mi_decl_alloc void *mi_heap_realloc_aligned(mi_heap_t *heap, void *p, size_t newsize, size_t alignment) mi_attr_noexcept mi_attr_alloc_size(3) mi_attr_alloc_align(4);
+
+mi_decl_export bool mi_heap_contains_block(mi_heap_t *heap, const void *p) mi_attr_noexcept;
+mi_decl_export bool mi_heap_check_owned(mi_heap_t *heap, const void *p) mi_attr_noexcept;
+mi_decl_export bool mi_check_owned(const void *p) mi_attr_noexcept;
+
+/* Visiting: the visitor is called once per area (block == NULL) and, when
+ * visit_all_blocks is true, once per live block in that area.  Returning
+ * false stops the walk. */
+typedef struct mi_heap_area_s {
+  void *blocks;       /* start of the area holding blocks */
+  size_t reserved;    /* bytes reserved for this area */
+  size_t committed;   /* current committed bytes of this area */
+  size_t used;        /* number of allocated blocks */
+  size_t block_size;  /* size in bytes of each block */
+  size_t full_block_size; /* size including padding */
+} mi_heap_area_t;
+typedef bool(mi_block_visit_fun)(const mi_heap_t *heap, const mi_heap_area_t *area, void *block,
+                                 size_t block_size, void *arg);
+mi_decl_export bool mi_heap_visit_blocks(const mi_heap_t *heap, bool visit_all_blocks,
+                                         mi_block_visit_fun *visitor, void *arg) mi_attr_noexcept;
+
+/* ---- process and thread -------------------------------------------------- */
+mi_decl_export void mi_collect(bool force) mi_attr_noexcept;
+mi_decl_nodiscard mi_decl_export int mi_version(void) mi_attr_noexcept;
+mi_decl_export void mi_thread_init(void) mi_attr_noexcept;
+mi_decl_export void mi_thread_done(void) mi_attr_noexcept;
+mi_decl_export void mi_process_init(void) mi_attr_noexcept;
+mi_decl_export void mi_process_info(size_t *elapsed_msecs, size_t *user_msecs, size_t *system_msecs,
+                                    size_t *current_rss, size_t *peak_rss, size_t *current_commit,
+                                    size_t *peak_commit, size_t *page_faults) mi_attr_noexcept;
+
+/* ---- output, statistics and errors --------------------------------------- */
+typedef void(mi_output_fun)(const char *msg, void *arg);
+typedef void(mi_error_fun)(int err, void *arg);
+typedef void(mi_deferred_free_fun)(bool force, unsigned long long heartbeat, void *arg);
+
+mi_decl_export void mi_stats_print(void *out) mi_attr_noexcept; /* out: mi_output_fun* or NULL */
+mi_decl_export void mi_stats_print_out(mi_output_fun *out, void *arg) mi_attr_noexcept;
+mi_decl_export void mi_stats_reset(void) mi_attr_noexcept;
+mi_decl_export void mi_stats_merge(void) mi_attr_noexcept;
+mi_decl_export void mi_register_output(mi_output_fun *out, void *arg) mi_attr_noexcept;
+mi_decl_export void mi_register_error(mi_error_fun *fun, void *arg) mi_attr_noexcept;
+mi_decl_export void mi_register_deferred_free(mi_deferred_free_fun *fun, void *arg) mi_attr_noexcept;
+
+/* ---- options ------------------------------------------------------------- */
+/* Each option is read once from the environment as MIALLOC_<NAME>. */
+typedef enum mi_option_e {
+  mi_option_show_errors,        /* MIALLOC_SHOW_ERRORS: print error messages (default 0) */
+  mi_option_show_stats,         /* MIALLOC_SHOW_STATS: print statistics at exit (default 0) */
+  mi_option_verbose,            /* MIALLOC_VERBOSE: print informational messages (default 0) */
+  mi_option_eager_commit,       /* MIALLOC_EAGER_COMMIT: commit segment memory at once (default 1) */
+  mi_option_arena_eager_commit, /* MIALLOC_ARENA_EAGER_COMMIT: commit reserved memory at once (default 2 = if overcommit) */
+  mi_option_purge_decommits,    /* MIALLOC_PURGE_DECOMMITS: purge with MADV_DONTNEED, not MADV_FREE (default 1) */
+  mi_option_allow_large_os_pages, /* MIALLOC_ALLOW_LARGE_OS_PAGES: ask for transparent huge pages (default 0) */
+  mi_option_reserve_os_memory,  /* MIALLOC_RESERVE_OS_MEMORY: bytes (K/M/G suffix) to reserve at start; read as KiB (default 0) */
+  mi_option_limit_os_alloc,     /* MIALLOC_LIMIT_OS_ALLOC: never map fresh OS memory (default 0) */
+  mi_option_purge_delay,        /* MIALLOC_PURGE_DELAY: msecs before freed memory is purged; -1 never (default 10) */
+  mi_option_max_errors,         /* MIALLOC_MAX_ERRORS: error messages printed at most (default 16) */
+  mi_option_max_warnings,       /* MIALLOC_MAX_WARNINGS: warnings printed at most (default 16) */
+  _mi_option_last
+} mi_option_t;
+
+mi_decl_nodiscard mi_decl_export bool mi_option_is_enabled(mi_option_t option) mi_attr_noexcept;
+mi_decl_export void mi_option_enable(mi_option_t option) mi_attr_noexcept;
+mi_decl_export void mi_option_disable(mi_option_t option) mi_attr_noexcept;
+mi_decl_export void mi_option_set_enabled(mi_option_t option, bool enable) mi_attr_noexcept;
+mi_decl_export void mi_option_set_enabled_default(mi_option_t option, bool enable) mi_attr_noexcept;
+mi_decl_nodiscard mi_decl_export long mi_option_get(mi_option_t option) mi_attr_noexcept;
+mi_decl_nodiscard mi_decl_export long mi_option_get_clamp(mi_option_t option, long min, long max) mi_attr_noexcept;
+mi_decl_nodiscard mi_decl_export size_t mi_option_get_size(mi_option_t option) mi_attr_noexcept;
+mi_decl_export void mi_option_set(mi_option_t option, long value) mi_attr_noexcept;
+mi_decl_export void mi_option_set_default(mi_option_t option, long value) mi_attr_noexcept;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MIALLOC_H */

@@ -1,0 +1,160 @@
+/* free.c - mi_free and the questions asked of a pointer: is it ours, which
+ * block is it, how large is it. */
+#include "internal.h"
+
+/* The block of `page` that contains p, or NULL if p is outside its blocks. */
+mi_block_t *_mi_page_block_of(const mi_page_t *page, const void *p) {
+  uintptr_t start = (uintptr_t)page->start, addr = (uintptr_t)p;
+  if (addr < start || addr >= start + (uintptr_t)page->capacity * page->block_size)
+    return NULL;
+  size_t index = (addr - start) / page->block_size;
+  return (mi_block_t *)(start + index * page->block_size);
+}
+
+static mi_decl_cold void free_invalid(const void *p, const char *who, const char *why) {
+  _mi_error_message(EINVAL, "%s: invalid pointer %p: %s\n", who, p, why);
+}
+
+/* Checks a pointer fully; returns its block, or NULL after reporting. */
+static mi_block_t *block_checked(mi_segment_t *segment, mi_page_t *page, const void *p, const char *who) {
+  if (segment->cookie != ((uintptr_t)segment ^ _mi_process_cookie)) {
+    _mi_error_message(EFAULT, "%s: pointer %p: segment header corrupted\n", who, p);
+    return NULL;
+  }
+  if (!page->in_use) {
+    free_invalid(p, who, "its page is free (double free?)");
+    return NULL;
+  }
+  mi_block_t *block = _mi_page_block_of(page, p);
+  if (block == NULL) {
+    free_invalid(p, who, "not inside an allocated block");
+    return NULL;
+  }
+  if (block != p && !(page->flags & MI_PAGE_HAS_ALIGNED)) {
+    free_invalid(p, who, "points inside a block");
+    return NULL;
+  }
+  return block;
+}
+
+/* Pushes a block onto the lock-free list of a page owned by another thread
+ * (or by none, when its thread has exited). */
+static void free_xthread(mi_page_t *page, mi_block_t *block) {
+  mi_block_t *head = atomic_load_explicit(&page->xthread_free, memory_order_relaxed);
+  do {
+    block->next = head;
+  } while (!atomic_compare_exchange_weak_explicit(&page->xthread_free, &head, block, memory_order_release,
+                                                  memory_order_relaxed));
+}
+
+/* Everything mi_free's fast path leaves: other threads, full pages,
+ * aligned blocks, and the full validity checks. */
+mi_decl_noinline void _mi_free_generic(mi_segment_t *segment, mi_page_t *page, void *p) {
+  mi_block_t *block = block_checked(segment, page, p, "mi_free");
+  if (block == NULL)
+    return;
+  if (__atomic_load_n(&segment->thread_id, __ATOMIC_RELAXED) != _mi_thread_id()) {
+    free_xthread(page, block);
+    return;
+  }
+  /* a freed block links into its page or ends a list: only then look */
+  uintptr_t link = (uintptr_t)block->next;
+  bool maybe_free = link == 0 || (link >= (uintptr_t)page->start &&
+                                  link < (uintptr_t)page->start + _mi_page_area_size(page));
+  if (maybe_free && _mi_page_is_block_free(page, block)) {
+    _mi_error_message(EAGAIN, "mi_free: double free of %p\n", p);
+    return;
+  }
+  block->next = page->local_free;
+  page->local_free = block;
+  if (page->flags & MI_PAGE_IN_FULL)
+    _mi_page_unfull(page);
+  if (--page->used == 0)
+    _mi_page_retire(page);
+}
+
+/* p does not start a segment chunk: NULL, the inside of a huge block's
+ * segment, or not ours at all. */
+static mi_decl_noinline void free_not_segment_start(void *p) {
+  if (p == NULL)
+    return;
+  mi_segment_t *segment = _mi_segment_of_checked(p);
+  if (segment == NULL) {
+    free_invalid(p, "mi_free", "not allocated by mialloc");
+    return;
+  }
+  _mi_free_generic(segment, _mi_segment_page_of(segment, p), p);
+}
+
+/* The fast path: a map check, an ownership test, a list push (callgrind:
+ * see bench/README.md for the measured count). */
+void mi_free(void *p) {
+  if (mi_unlikely(!_mi_segmap_is_start(p))) {
+    free_not_segment_start(p);
+    return;
+  }
+  mi_segment_t *segment = _mi_ptr_segment(p);
+  mi_page_t *page = _mi_segment_page_of(segment, p);
+  if (mi_likely(page->owner == _mi_thread_id())) {
+    mi_block_t *block = (mi_block_t *)p;
+    block->next = page->local_free;
+    page->local_free = block;
+    if (mi_unlikely(--page->used == 0))
+      _mi_page_retire(page);
+    return;
+  }
+  _mi_free_generic(segment, page, p);
+}
+
+void mi_cfree(void *p) {
+  if (p != NULL && _mi_segment_of_checked(p) != NULL)
+    mi_free(p);
+}
+
+void mi_free_size(void *p, size_t size) {
+  (void)size;
+  mi_free(p);
+}
+
+void mi_free_aligned(void *p, size_t alignment) {
+  (void)alignment;
+  mi_free(p);
+}
+
+void mi_free_size_aligned(void *p, size_t size, size_t alignment) {
+  (void)size;
+  (void)alignment;
+  mi_free(p);
+}
+
+/* Usable bytes from p to the end of its block; 0 after reporting when p is
+ * not a live pointer of ours. */
+size_t _mi_usable_size_checked(const void *p, const char *who) {
+  mi_segment_t *segment = _mi_segment_of_checked(p);
+  if (segment == NULL) {
+    free_invalid(p, who, "not allocated by mialloc");
+    return 0;
+  }
+  mi_page_t *page = _mi_segment_page_of(segment, p);
+  mi_block_t *block = block_checked(segment, page, p, who);
+  if (block == NULL)
+    return 0;
+  return page->block_size - (size_t)((uintptr_t)p - (uintptr_t)block);
+}
+
+size_t mi_usable_size(const void *p) {
+  return p == NULL ? 0 : _mi_usable_size_checked(p, "mi_usable_size");
+}
+
+size_t mi_malloc_usable_size(const void *p) {
+  return mi_usable_size(p);
+}
+
+size_t mi_good_size(size_t size) {
+  if (size <= MI_LARGE_OBJ_MAX)
+    return _mi_bin_size(_mi_bin(size));
+  if (size > PTRDIFF_MAX)
+    return size;
+  /* a huge block may use the rest of its segment after the header */
+  return _mi_align_up(size + MI_PAGE_START_ALIGN, MI_SEGMENT_SIZE) - MI_PAGE_START_ALIGN;
+}

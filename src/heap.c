@@ -1,0 +1,282 @@
+/* heap.c - heaps: creation, deletion, collection, visiting, ownership.
+ * A heap belongs to the thread that made it; all its operations run there. */
+#include "internal.h"
+
+/* Calls fn on every page of the heap; stops when it returns false.  fn may
+ * remove the page it is given. */
+bool _mi_heap_visit_pages(mi_heap_t *heap, bool (*fn)(mi_heap_t *, mi_page_queue_t *, mi_page_t *, void *),
+                          void *arg) {
+  for (size_t bin = 1; bin < MI_BIN_COUNT; bin++) {
+    mi_page_queue_t *pq = &heap->bins[bin];
+    for (mi_page_t *page = pq->first, *next; page != NULL; page = next) {
+      next = page->next;
+      if (!fn(heap, pq, page, arg))
+        return false;
+    }
+  }
+  return true;
+}
+
+static void heap_init(mi_heap_t *heap, mi_tld_t *tld) {
+  memset(heap, 0, sizeof *heap);
+  for (size_t i = 0; i < MI_DIRECT_COUNT; i++)
+    heap->direct[i] = (mi_page_t *)&_mi_page_empty;
+  for (size_t bin = 1; bin < MI_BIN_COUNT; bin++)
+    heap->bins[bin].block_size = bin < MI_BIN_HUGE ? _mi_bin_size((uint8_t)bin) : MI_LARGE_OBJ_MAX + 1;
+  heap->tld = tld;
+  heap->thread_id = tld->thread_id;
+  heap->cookie = (uintptr_t)heap ^ _mi_process_cookie;
+  heap->next = tld->heaps;
+  tld->heaps = heap;
+}
+
+void _mi_heap_init_backing(mi_heap_t *heap, mi_tld_t *tld) {
+  heap_init(heap, tld);
+  tld->backing = heap;
+}
+
+static bool heap_is_usable(const mi_heap_t *heap, const char *who) {
+  if (heap == NULL || heap == &_mi_heap_empty)
+    return false;
+  if (heap->cookie != ((uintptr_t)heap ^ _mi_process_cookie) || heap->thread_id != _mi_thread_id()) {
+    _mi_error_message(EINVAL, "%s: heap %p is invalid or belongs to another thread\n", who, (const void *)heap);
+    return false;
+  }
+  return true;
+}
+
+mi_heap_t *mi_heap_new(void) {
+  mi_heap_t *backing = mi_heap_get_backing();
+  if (backing == NULL)
+    return NULL;
+  mi_heap_t *heap = mi_heap_malloc(backing, sizeof(mi_heap_t));
+  if (heap == NULL)
+    return NULL;
+  heap_init(heap, backing->tld);
+  heap->no_reclaim = true; /* abandoned pages go to backing heaps only */
+  return heap;
+}
+
+static void heap_unlink(mi_heap_t *heap) {
+  for (mi_heap_t **pp = &heap->tld->heaps; *pp != NULL; pp = &(*pp)->next) {
+    if (*pp == heap) {
+      *pp = heap->next;
+      break;
+    }
+  }
+  if (_mi_heap_default() == heap)
+    _mi_heap_set_default(heap->tld->backing);
+  heap->cookie = 0;
+}
+
+static bool page_move_to_backing(mi_heap_t *heap, mi_page_queue_t *pq, mi_page_t *page, void *arg) {
+  mi_heap_t *backing = arg;
+  _mi_page_queue_remove(heap, pq, page);
+  heap->page_count--;
+  page->heap = backing;
+  backing->page_count++;
+  mi_page_queue_t *to = &backing->bins[(page->flags & MI_PAGE_IN_FULL) ? MI_BIN_FULL : page->bin];
+  _mi_page_queue_push(backing, to, page);
+  return true;
+}
+
+/* Delete a heap; its live blocks move to the backing heap and stay valid. */
+void mi_heap_delete(mi_heap_t *heap) {
+  if (!heap_is_usable(heap, "mi_heap_delete"))
+    return;
+  mi_heap_t *backing = heap->tld->backing;
+  if (heap == backing)
+    return;
+  _mi_heap_visit_pages(heap, page_move_to_backing, backing);
+  heap_unlink(heap);
+  mi_free(heap);
+}
+
+static bool page_destroy(mi_heap_t *heap, mi_page_queue_t *pq, mi_page_t *page, void *arg) {
+  (void)heap;
+  (void)pq;
+  (void)arg;
+  _mi_page_free(page);
+  return true;
+}
+
+/* Destroy a heap and every block in it at once. */
+void mi_heap_destroy(mi_heap_t *heap) {
+  if (!heap_is_usable(heap, "mi_heap_destroy"))
+    return;
+  if (heap == heap->tld->backing) {
+    mi_heap_collect(heap, true); /* the backing heap lives as long as its thread */
+    return;
+  }
+  _mi_heap_visit_pages(heap, page_destroy, NULL);
+  heap_unlink(heap);
+  mi_free(heap);
+}
+
+static bool page_collect(mi_heap_t *heap, mi_page_queue_t *pq, mi_page_t *page, void *arg) {
+  bool force = *(bool *)arg;
+  (void)pq;
+  _mi_page_collect(page);
+  if (page->used == 0) {
+    if (force || page->next != NULL || page->prev != NULL || (page->flags & MI_PAGE_IN_FULL))
+      _mi_page_free(page);
+  } else if ((page->flags & MI_PAGE_IN_FULL) && (page->free != NULL || page->local_free != NULL)) {
+    _mi_page_unfull(page);
+  }
+  (void)heap;
+  return true;
+}
+
+void mi_heap_collect(mi_heap_t *heap, bool force) {
+  if (!heap_is_usable(heap, "mi_heap_collect"))
+    return;
+  _mi_deferred_free(heap, force);
+  if (force && heap == heap->tld->backing)
+    _mi_segment_reclaim_all(heap);
+  _mi_heap_visit_pages(heap, page_collect, &force);
+  _mi_segments_purge(heap->tld, force);
+}
+
+void mi_collect(bool force) {
+  mi_heap_t *heap = _mi_heap_default();
+  if (heap != &_mi_heap_empty)
+    mi_heap_collect(heap, force);
+  else if (force)
+    _mi_segment_cache_collect(true);
+}
+
+static bool page_free_if_empty(mi_heap_t *heap, mi_page_queue_t *pq, mi_page_t *page, void *arg) {
+  (void)heap;
+  (void)pq;
+  (void)arg;
+  _mi_page_collect(page);
+  if (page->used == 0)
+    _mi_page_free(page);
+  return true;
+}
+
+/* Take a page with live blocks out of the heap, and chain its segment for
+ * abandonment. */
+static bool page_detach(mi_heap_t *heap, mi_page_queue_t *pq, mi_page_t *page, void *arg) {
+  _mi_page_queue_remove(heap, pq, page);
+  page->heap = NULL;
+  _mi_page_set_flags(page, page->flags & (uint8_t)~MI_PAGE_IN_FULL);
+  heap->page_count--;
+  mi_stats_t *stats = &heap->tld->stats;
+  _mi_stat_decrease(&stats->pages, 1);
+  _mi_stat_decrease(&stats->bins[page->bin], 1);
+  if (page->bin == MI_BIN_HUGE)
+    _mi_stat_decrease(&stats->huge, (int64_t)page->block_size);
+  _mi_segment_abandon_prepare(_mi_ptr_segment(page), heap->tld, arg);
+  return true;
+}
+
+/* At thread exit: free what is free, then give the segments with live
+ * blocks up for others to reclaim.  No page is touched once its segment is
+ * published, since another thread may reclaim it at once. */
+void _mi_heap_collect_abandon(mi_heap_t *heap) {
+  _mi_heap_visit_pages(heap, page_free_if_empty, NULL);
+  mi_segment_t *chain = NULL;
+  _mi_heap_visit_pages(heap, page_detach, &chain);
+  _mi_segments_purge(heap->tld, true);
+  _mi_segment_abandon_chain(chain);
+}
+
+mi_heap_t *mi_heap_set_default(mi_heap_t *heap) {
+  mi_heap_t *old = mi_heap_get_default();
+  if (!heap_is_usable(heap, "mi_heap_set_default"))
+    return old;
+  _mi_heap_set_default(heap);
+  return old;
+}
+
+mi_heap_t *mi_heap_get_default(void) {
+  mi_heap_t *heap = _mi_heap_default();
+  if (heap == &_mi_heap_empty)
+    heap = _mi_heap_init_thread();
+  return heap;
+}
+
+mi_heap_t *mi_heap_get_backing(void) {
+  mi_heap_t *heap = mi_heap_get_default();
+  return heap == NULL ? NULL : heap->tld->backing;
+}
+
+/* ---- ownership -------------------------------------------------------------- */
+
+static mi_page_t *heap_page_of(const mi_heap_t *heap, const void *p) {
+  if (heap == NULL || p == NULL)
+    return NULL;
+  mi_segment_t *segment = _mi_segment_of_checked(p);
+  if (segment == NULL)
+    return NULL;
+  mi_page_t *page = _mi_segment_page_of(segment, p);
+  if (!page->in_use || page->heap != heap)
+    return NULL;
+  return page;
+}
+
+bool mi_heap_contains_block(mi_heap_t *heap, const void *p) {
+  mi_page_t *page = heap_page_of(heap, p);
+  return page != NULL && _mi_page_block_of(page, p) != NULL;
+}
+
+bool mi_heap_check_owned(mi_heap_t *heap, const void *p) {
+  if (((uintptr_t)p & (sizeof(void *) - 1)) != 0)
+    return false;
+  return mi_heap_contains_block(heap, p);
+}
+
+bool mi_check_owned(const void *p) {
+  return mi_heap_check_owned(mi_heap_get_default(), p);
+}
+
+/* ---- visiting ---------------------------------------------------------------- */
+
+typedef struct visit_s {
+  mi_block_visit_fun *visitor;
+  void *arg;
+  bool all_blocks;
+} visit_t;
+
+static void mark_list(const mi_page_t *page, const mi_block_t *list, uint64_t *map) {
+  for (size_t n = 0; list != NULL && n < page->capacity; list = list->next, n++) {
+    size_t i = (size_t)((const uint8_t *)list - page->start) / page->block_size;
+    map[i / 64] |= (uint64_t)1 << (i % 64);
+  }
+}
+
+static bool visit_page(mi_heap_t *heap, mi_page_queue_t *pq, mi_page_t *page, void *arg) {
+  visit_t *v = arg;
+  (void)pq;
+  _mi_page_collect(page);
+  mi_heap_area_t area = {
+      .blocks = page->start,
+      .reserved = (size_t)page->reserved * page->block_size,
+      .committed = (size_t)page->capacity * page->block_size,
+      .used = page->used,
+      .block_size = page->block_size,
+      .full_block_size = page->block_size,
+  };
+  if (!v->visitor(heap, &area, NULL, page->block_size, v->arg))
+    return false;
+  if (!v->all_blocks || page->used == 0)
+    return true;
+  uint64_t map[MI_SMALL_PAGE_SIZE / 16 / 64] = {0};
+  mark_list(page, page->free, map);
+  mark_list(page, page->local_free, map);
+  for (size_t i = 0; i < page->capacity; i++) {
+    if (map[i / 64] & ((uint64_t)1 << (i % 64)))
+      continue;
+    if (!v->visitor(heap, &area, page->start + i * page->block_size, page->block_size, v->arg))
+      return false;
+  }
+  return true;
+}
+
+bool mi_heap_visit_blocks(const mi_heap_t *heap, bool visit_all_blocks, mi_block_visit_fun *visitor, void *arg) {
+  if (visitor == NULL || !heap_is_usable(heap, "mi_heap_visit_blocks"))
+    return false;
+  visit_t v = {visitor, arg, visit_all_blocks};
+  return _mi_heap_visit_pages((mi_heap_t *)heap, visit_page, &v);
+}

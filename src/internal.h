@@ -1,0 +1,163 @@
+/* internal.h - functions and inline helpers shared between mialloc's files.
+ * Naming: mi_ is exported, _mi_ is internal and shared, static is local. */
+#ifndef MI_INTERNAL_H
+#define MI_INTERNAL_H
+
+#include "config.h"
+#include "types.h"
+#include "tls.h"
+#include "prim/prim.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define mi_likely(x) __builtin_expect(!!(x), 1)
+#define mi_unlikely(x) __builtin_expect(!!(x), 0)
+#define mi_decl_noinline __attribute__((noinline))
+#define mi_decl_cold __attribute__((noinline, cold))
+#define mi_decl_hidden __attribute__((visibility("hidden")))
+
+#if MI_DEBUG
+#define mi_assert(x) ((x) ? (void)0 : _mi_assert_fail(#x, __FILE__, __LINE__, __func__))
+#else
+#define mi_assert(x) ((void)0)
+#endif
+void _mi_assert_fail(const char *assertion, const char *fname, unsigned line, const char *func);
+
+/* ---- sizes and bins ---- */
+static inline size_t _mi_align_up(size_t n, size_t align) {
+  return (n + align - 1) & ~(align - 1);
+}
+static inline bool _mi_is_power_of_two(size_t x) {
+  return x != 0 && (x & (x - 1)) == 0;
+}
+static inline bool _mi_mul_overflow(size_t count, size_t size, size_t *total) {
+  return __builtin_mul_overflow(count, size, total);
+}
+
+/* Bin of a request of `size` bytes (1..MI_LARGE_OBJ_MAX). */
+static inline uint8_t _mi_bin(size_t size) {
+  size_t units = (size + 15) >> 4;
+  if (units <= 8)
+    return (uint8_t)(units == 0 ? 1 : units);
+  size_t w = units - 1;
+  unsigned b = 63u - (unsigned)__builtin_clzl(w);
+  return (uint8_t)((b << 2) + ((w >> (b - 2)) & 3) - 3);
+}
+/* Largest size in a bin. */
+static inline size_t _mi_bin_size(uint8_t bin) {
+  if (bin <= 8)
+    return (size_t)bin * 16;
+  unsigned b = (bin + 3u) / 4, r = (bin + 3u) % 4;
+  return ((size_t)(5 + r) << (b - 2)) * 16;
+}
+
+/* ---- pointers to segments and pages ---- */
+extern uint8_t _mi_segmap[MI_SEGMAP_ENTRIES];
+static inline mi_segment_t *_mi_ptr_segment(const void *p) {
+  return (mi_segment_t *)((uintptr_t)p & ~(uintptr_t)MI_SEGMENT_MASK);
+}
+/* True when p lies in a chunk where a segment of ours starts. */
+static inline bool _mi_segmap_is_start(const void *p) {
+  size_t idx = (uintptr_t)p >> MI_SEGMENT_SHIFT;
+  return mi_likely(idx < MI_SEGMAP_ENTRIES) && _mi_segmap[idx] == 1;
+}
+/* Small pages have a descriptor per 64 KiB; a medium page uses the first
+ * of its eight; large and huge segments have one page. */
+static inline mi_page_t *_mi_segment_page_of(mi_segment_t *segment, const void *p) {
+  size_t idx = ((uintptr_t)p >> MI_SMALL_PAGE_SHIFT) & segment->page_mask;
+  return &segment->pages[idx];
+}
+static inline mi_page_t *_mi_segment_page(mi_segment_t *segment, size_t i) {
+  return &segment->pages[i * (MI_MAX_PAGES / segment->page_count)];
+}
+/* Keep page->owner in step with flags and heap (see mi_page_t). */
+static inline void _mi_page_set_flags(mi_page_t *page, uint8_t flags) {
+  page->flags = flags;
+  page->owner = (flags == 0 && page->heap != NULL) ? page->heap->thread_id : 0;
+}
+static inline size_t _mi_page_area_size(const mi_page_t *page) {
+  return (size_t)page->reserved * page->block_size;
+}
+
+/* ---- os.c ---- */
+void _mi_os_init(void);
+void *_mi_os_alloc_aligned(size_t size, size_t align, mi_stats_t *stats);
+void _mi_os_free(void *p, size_t size, size_t committed, mi_stats_t *stats);
+size_t _mi_os_purge(void *p, size_t size, mi_stats_t *stats);
+size_t _mi_os_page_size(void);
+
+/* ---- segment.c ---- */
+void _mi_segmap_init(void);
+mi_page_t *_mi_segment_page_alloc(mi_heap_t *heap, size_t block_size, size_t alignment);
+bool _mi_segment_page_free(mi_page_t *page, mi_tld_t *tld);
+void _mi_segment_abandon_prepare(mi_segment_t *segment, mi_tld_t *tld, mi_segment_t **chain);
+void _mi_segment_abandon_chain(mi_segment_t *chain);
+bool _mi_segment_reclaim_one(mi_heap_t *heap);
+void _mi_segment_reclaim_all(mi_heap_t *heap);
+void _mi_segments_purge(mi_tld_t *tld, bool force);
+void _mi_segment_cache_collect(bool force);
+mi_segment_t *_mi_segment_of_checked(const void *p);
+void _mi_segments_fork_child(void);
+void _mi_segments_lock(void);
+void _mi_segments_unlock(void);
+
+/* ---- page.c ---- */
+void *_mi_malloc_generic(mi_heap_t *heap, size_t size, bool zero, size_t alignment);
+void _mi_page_retire(mi_page_t *page);
+void _mi_page_collect(mi_page_t *page);
+void _mi_page_init(mi_page_t *page, mi_heap_t *heap, size_t block_size, uint8_t bin, uint8_t *start,
+                   size_t area);
+void _mi_page_queue_push(mi_heap_t *heap, mi_page_queue_t *pq, mi_page_t *page);
+void _mi_page_queue_remove(mi_heap_t *heap, mi_page_queue_t *pq, mi_page_t *page);
+void _mi_page_unfull(mi_page_t *page);
+void _mi_page_free(mi_page_t *page);
+void _mi_heap_direct_update(mi_heap_t *heap, mi_page_queue_t *pq);
+void _mi_heap_collect_full(mi_heap_t *heap, size_t max);
+void _mi_page_adopt(mi_heap_t *heap, mi_page_t *page);
+bool _mi_page_is_block_free(const mi_page_t *page, const mi_block_t *block);
+mi_page_queue_t *_mi_heap_queue_of(mi_heap_t *heap, const mi_page_t *page);
+
+/* ---- alloc.c / free.c ---- */
+bool _mi_count_size(size_t count, size_t size, size_t *total);
+void *_mi_heap_malloc_zero(mi_heap_t *heap, size_t size, bool zero);
+void *_mi_heap_realloc_zero(mi_heap_t *heap, void *p, size_t newsize, bool zero);
+void _mi_free_generic(mi_segment_t *segment, mi_page_t *page, void *p);
+void _mi_free_delayed_block(mi_block_t *block);
+mi_block_t *_mi_page_block_of(const mi_page_t *page, const void *p);
+size_t _mi_usable_size_checked(const void *p, const char *who);
+void *_mi_heap_malloc_aligned_at(mi_heap_t *heap, size_t size, size_t alignment, size_t offset, bool zero);
+
+/* ---- heap.c ---- */
+void _mi_heap_init_backing(mi_heap_t *heap, mi_tld_t *tld);
+void _mi_heap_collect_abandon(mi_heap_t *heap);
+void _mi_heap_free_struct(mi_heap_t *heap);
+bool _mi_heap_visit_pages(mi_heap_t *heap, bool (*fn)(mi_heap_t *, mi_page_queue_t *, mi_page_t *, void *),
+                          void *arg);
+
+/* ---- init.c ---- */
+extern uintptr_t _mi_process_cookie;
+extern bool _mi_process_is_initialized;
+mi_heap_t *_mi_heap_init_thread(void);
+void _mi_thread_done(void *value);
+mi_tld_t *_mi_tld(void);
+size_t _mi_thread_count(void);
+int64_t _mi_process_start_msecs(void);
+
+/* ---- options.c: options and messages ---- */
+long _mi_option_get_fast(mi_option_t option);
+void _mi_options_init(void);
+void _mi_error_message(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void _mi_warning_message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void _mi_verbose_message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void _mi_fputs(mi_output_fun *out, void *arg, const char *prefix, const char *msg);
+void _mi_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void _mi_deferred_free(mi_heap_t *heap, bool force);
+
+/* ---- stats.c ---- */
+void _mi_stat_increase(mi_stat_count_t *stat, int64_t amount);
+void _mi_stat_decrease(mi_stat_count_t *stat, int64_t amount);
+void _mi_stats_merge_from(mi_stats_t *stats);
+void _mi_stats_print_at_exit(void);
+
+#endif /* MI_INTERNAL_H */

@@ -1,0 +1,52 @@
+/* os.c - OS memory policy: sizes, alignment, purging and the accounting of
+ * what mialloc takes from the OS.  Calls only the platform layer. */
+#include "internal.h"
+
+size_t _mi_os_page_size(void) {
+  return _mi_prim_page_size();
+}
+
+void *_mi_os_alloc_aligned(size_t size, size_t align, mi_stats_t *stats) {
+  void *p = NULL;
+  if (_mi_option_get_fast(mi_option_limit_os_alloc) != 0)
+    return NULL;
+  size = _mi_align_up(size, _mi_os_page_size());
+  int err = _mi_prim_alloc(size, align, &p);
+  if (err != 0) {
+    _mi_warning_message("unable to map %zu bytes from the OS (error %d)\n", size, err);
+    return NULL;
+  }
+  if (_mi_option_get_fast(mi_option_allow_large_os_pages) != 0)
+    _mi_prim_hint_large(p, size);
+  stats->mmap_calls++;
+  _mi_stat_increase(&stats->reserved, (int64_t)size);
+  _mi_stat_increase(&stats->committed, (int64_t)size);
+  return p;
+}
+
+/* `committed`: the bytes of the range that were not purged. */
+void _mi_os_free(void *p, size_t size, size_t committed, mi_stats_t *stats) {
+  int err = _mi_prim_free(p, size);
+  if (err != 0)
+    _mi_warning_message("unable to unmap %p (%zu bytes, error %d)\n", p, size, err);
+  _mi_stat_decrease(&stats->reserved, (int64_t)size);
+  _mi_stat_decrease(&stats->committed, (int64_t)committed);
+}
+
+/* Give the physical pages of [p, p+size) back to the OS; the range stays
+ * usable.  Only whole OS pages inside the range are purged. */
+size_t _mi_os_purge(void *p, size_t size, mi_stats_t *stats) {
+  size_t psize = _mi_os_page_size();
+  uintptr_t start = _mi_align_up((uintptr_t)p, psize);
+  uintptr_t end = ((uintptr_t)p + size) & ~(uintptr_t)(psize - 1);
+  if (end <= start)
+    return 0;
+  bool decommit = _mi_option_get_fast(mi_option_purge_decommits) != 0;
+  if (_mi_prim_purge((void *)start, end - start, decommit) == 0) {
+    stats->purges++;
+    stats->purged_bytes += (int64_t)(end - start);
+    _mi_stat_decrease(&stats->committed, (int64_t)(end - start));
+    return end - start;
+  }
+  return 0;
+}

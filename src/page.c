@@ -1,0 +1,322 @@
+/* page.c - the allocation slow path: page queues per size class, carving
+ * free lists, collecting frees from the sharded lists, retiring pages. */
+#include "internal.h"
+
+#define MI_EXTEND_BYTES 4096  /* carve at most this much of a page at a time */
+#define MI_FULL_RECHECK 8     /* full pages re-examined per fresh page */
+
+/* ---- queues ------------------------------------------------------------- */
+
+mi_page_queue_t *_mi_heap_queue_of(mi_heap_t *heap, const mi_page_t *page) {
+  return &heap->bins[(page->flags & MI_PAGE_IN_FULL) ? MI_BIN_FULL : page->bin];
+}
+
+/* Point the direct entries of a small bin at the queue's first page. */
+void _mi_heap_direct_update(mi_heap_t *heap, mi_page_queue_t *pq) {
+  size_t bin = (size_t)(pq - heap->bins);
+  if (bin == MI_BIN_FULL || bin == MI_BIN_HUGE || pq->block_size > MI_SMALL_SIZE_MAX)
+    return;
+  mi_page_t *page = pq->first != NULL ? pq->first : (mi_page_t *)&_mi_page_empty;
+  size_t lo = bin == 1 ? 0 : _mi_bin_size((uint8_t)(bin - 1)) / 16 + 1;
+  size_t hi = pq->block_size / 16;
+  for (size_t i = lo; i <= hi; i++)
+    heap->direct[i] = page;
+}
+
+void _mi_page_queue_push(mi_heap_t *heap, mi_page_queue_t *pq, mi_page_t *page) {
+  page->prev = NULL;
+  page->next = pq->first;
+  if (pq->first != NULL)
+    pq->first->prev = page;
+  else
+    pq->last = page;
+  pq->first = page;
+  _mi_heap_direct_update(heap, pq);
+}
+
+static void queue_push_back(mi_page_queue_t *pq, mi_page_t *page) {
+  page->next = NULL;
+  page->prev = pq->last;
+  if (pq->last != NULL)
+    pq->last->next = page;
+  else
+    pq->first = page;
+  pq->last = page;
+}
+
+void _mi_page_queue_remove(mi_heap_t *heap, mi_page_queue_t *pq, mi_page_t *page) {
+  bool was_first = pq->first == page;
+  if (page->prev != NULL)
+    page->prev->next = page->next;
+  else
+    pq->first = page->next;
+  if (page->next != NULL)
+    page->next->prev = page->prev;
+  else
+    pq->last = page->prev;
+  page->next = page->prev = NULL;
+  if (was_first)
+    _mi_heap_direct_update(heap, pq);
+}
+
+/* ---- free lists ----------------------------------------------------------- */
+
+/* Carve up to MI_EXTEND_BYTES of not-yet-used blocks into the free list, so
+ * that a page touches memory only as it is needed. */
+static void page_extend(mi_page_t *page) {
+  size_t bsize = page->block_size;
+  size_t n = MI_EXTEND_BYTES / bsize;
+  if (n == 0)
+    n = 1;
+  if (n > page->reserved - page->capacity)
+    n = page->reserved - page->capacity;
+  uint8_t *first = page->start + (size_t)page->capacity * bsize;
+  mi_block_t *block = (mi_block_t *)first;
+  for (size_t i = 1; i < n; i++) {
+    mi_block_t *next = (mi_block_t *)(first + i * bsize);
+    block->next = next;
+    block = next;
+  }
+  block->next = page->free;
+  page->free = (mi_block_t *)first;
+  page->capacity += (uint32_t)n;
+  if (page->heap != NULL)
+    page->heap->tld->stats.bin_blocks[page->bin] += (int64_t)n;
+}
+
+void _mi_page_init(mi_page_t *page, mi_heap_t *heap, size_t block_size, uint8_t bin, uint8_t *start,
+                   size_t area) {
+  page->block_size = block_size;
+  page->reserved = (uint32_t)(area / block_size);
+  page->capacity = 0;
+  page->used = 0;
+  page->free = NULL;
+  page->local_free = NULL;
+  atomic_store_explicit(&page->xthread_free, NULL, memory_order_relaxed);
+  page->bin = bin;
+  page->heap = heap;
+  _mi_page_set_flags(page, 0);
+  page->start = start;
+  page_extend(page);
+  mi_stats_t *stats = &heap->tld->stats;
+  _mi_stat_increase(&stats->pages, 1);
+  _mi_stat_increase(&stats->bins[bin], 1);
+  heap->page_count++;
+}
+
+/* Move blocks freed by other threads into the local list. */
+static void page_collect_xthread(mi_page_t *page) {
+  if (atomic_load_explicit(&page->xthread_free, memory_order_relaxed) == NULL)
+    return;
+  mi_block_t *list = atomic_exchange_explicit(&page->xthread_free, NULL, memory_order_acquire);
+  if (list == NULL)
+    return;
+  uint32_t count = 1;
+  mi_block_t *tail = list;
+  while (tail->next != NULL) {
+    tail = tail->next;
+    count++;
+  }
+  tail->next = page->local_free;
+  page->local_free = list;
+  page->used -= count;
+  if (page->heap != NULL)
+    page->heap->tld->stats.xthread_collects++;
+}
+
+/* Make `free` non-empty if anything was freed: the local list is taken only
+ * when `free` has run out, which keeps recently freed blocks cache-warm. */
+void _mi_page_collect(mi_page_t *page) {
+  page_collect_xthread(page);
+  if (page->free == NULL) {
+    page->free = page->local_free;
+    page->local_free = NULL;
+  }
+}
+
+/* ---- pages in and out of heaps ---------------------------------------------- */
+
+void _mi_page_free(mi_page_t *page) {
+  mi_heap_t *heap = page->heap;
+  mi_tld_t *tld = heap->tld;
+  _mi_page_queue_remove(heap, _mi_heap_queue_of(heap, page), page);
+  _mi_stat_decrease(&tld->stats.pages, 1);
+  _mi_stat_decrease(&tld->stats.bins[page->bin], 1);
+  if (page->bin == MI_BIN_HUGE)
+    _mi_stat_decrease(&tld->stats.huge, (int64_t)page->block_size);
+  heap->page_count--;
+  _mi_segment_page_free(page, tld);
+}
+
+/* All blocks of a page were freed.  The last page of a small bin stays, so
+ * that a loop of malloc and free does not map and release pages. */
+void _mi_page_retire(mi_page_t *page) {
+  if (page->bin <= MI_BIN_HUGE && page->block_size <= MI_SMALL_OBJ_MAX &&
+      !(page->flags & MI_PAGE_IN_FULL) && page->prev == NULL && page->next == NULL)
+    return;
+  _mi_page_free(page);
+}
+
+/* A page in the full list got a free block: back to its size class. */
+void _mi_page_unfull(mi_page_t *page) {
+  mi_heap_t *heap = page->heap;
+  _mi_page_queue_remove(heap, &heap->bins[MI_BIN_FULL], page);
+  _mi_page_set_flags(page, page->flags & (uint8_t)~MI_PAGE_IN_FULL);
+  _mi_page_queue_push(heap, &heap->bins[page->bin], page);
+}
+
+static void page_to_full(mi_heap_t *heap, mi_page_queue_t *pq, mi_page_t *page) {
+  _mi_page_queue_remove(heap, pq, page);
+  _mi_page_set_flags(page, page->flags | MI_PAGE_IN_FULL);
+  queue_push_back(&heap->bins[MI_BIN_FULL], page);
+}
+
+/* Re-examine up to `max` full pages (all when max == 0) for blocks freed by
+ * other threads; pages with free blocks go back, the rest to the back. */
+void _mi_heap_collect_full(mi_heap_t *heap, size_t max) {
+  mi_page_queue_t *full = &heap->bins[MI_BIN_FULL];
+  size_t n = 0;
+  for (mi_page_t *page = full->first, *next; page != NULL && (max == 0 || n < max); page = next, n++) {
+    next = page->next;
+    page_collect_xthread(page);
+    if (page->local_free == NULL && page->free == NULL) {
+      if (max != 0 && page != full->last) {
+        _mi_page_queue_remove(heap, full, page);
+        queue_push_back(full, page);
+      }
+      continue;
+    }
+    _mi_page_unfull(page);
+    if (page->used == 0)
+      _mi_page_retire(page);
+  }
+}
+
+/* Take over a page of a reclaimed segment. */
+void _mi_page_adopt(mi_heap_t *heap, mi_page_t *page) {
+  page->heap = heap;
+  _mi_page_set_flags(page, page->flags & (uint8_t)~MI_PAGE_IN_FULL);
+  heap->page_count++;
+  _mi_stat_increase(&heap->tld->stats.pages, 1);
+  _mi_stat_increase(&heap->tld->stats.bins[page->bin], 1);
+  if (page->bin == MI_BIN_HUGE)
+    _mi_stat_increase(&heap->tld->stats.huge, (int64_t)page->block_size);
+  _mi_page_collect(page);
+  mi_page_queue_t *pq = &heap->bins[page->bin];
+  if (page->used == 0) {
+    queue_push_back(pq, page);
+    _mi_page_free(page);
+  } else if (page->free == NULL && page->capacity == page->reserved && page->bin != MI_BIN_HUGE) {
+    _mi_page_set_flags(page, page->flags | MI_PAGE_IN_FULL);
+    queue_push_back(&heap->bins[MI_BIN_FULL], page);
+  } else {
+    _mi_page_queue_push(heap, pq, page);
+  }
+}
+
+/* ---- finding a page with a free block ------------------------------------- */
+
+static mi_page_t *page_fresh(mi_heap_t *heap, mi_page_queue_t *pq, uint8_t bin) {
+  mi_page_t *page = _mi_segment_page_alloc(heap, pq->block_size, 0);
+  if (page == NULL)
+    return NULL;
+  _mi_page_init(page, heap, pq->block_size, bin, page->start, page->block_size);
+  _mi_page_queue_push(heap, pq, page);
+  return page;
+}
+
+static mi_page_t *queue_find_free(mi_heap_t *heap, mi_page_queue_t *pq) {
+  for (mi_page_t *page = pq->first, *next; page != NULL; page = next) {
+    next = page->next;
+    _mi_page_collect(page);
+    if (page->free == NULL && page->capacity < page->reserved)
+      page_extend(page);
+    if (page->free != NULL) {
+      if (page != pq->first) {
+        _mi_page_queue_remove(heap, pq, page);
+        _mi_page_queue_push(heap, pq, page);
+      }
+      return page;
+    }
+    page_to_full(heap, pq, page);
+  }
+  return NULL;
+}
+
+static mi_page_t *find_page(mi_heap_t *heap, uint8_t bin) {
+  mi_page_queue_t *pq = &heap->bins[bin];
+  mi_page_t *page = queue_find_free(heap, pq);
+  if (page != NULL)
+    return page;
+  _mi_segments_purge(heap->tld, false);
+  _mi_heap_collect_full(heap, MI_FULL_RECHECK);
+  page = queue_find_free(heap, pq);
+  if (page != NULL)
+    return page;
+  return page_fresh(heap, pq, bin);
+}
+
+static void *huge_alloc(mi_heap_t *heap, size_t size, size_t alignment) {
+  mi_page_t *page = _mi_segment_page_alloc(heap, size, alignment);
+  if (page == NULL)
+    return NULL;
+  mi_page_queue_t *pq = &heap->bins[MI_BIN_HUGE];
+  _mi_page_init(page, heap, page->block_size, MI_BIN_HUGE, page->start, page->block_size);
+  _mi_stat_increase(&heap->tld->stats.huge, (int64_t)page->block_size);
+  _mi_page_queue_push(heap, pq, page);
+  mi_block_t *block = page->free;
+  page->free = NULL;
+  page->used = 1;
+  return block;
+}
+
+/* Everything the fast path does not: first use by a thread, empty free
+ * lists, new pages, huge blocks, zeroing and the alignment of huge blocks. */
+void *_mi_malloc_generic(mi_heap_t *heap, size_t size, bool zero, size_t alignment) {
+  if (mi_unlikely(heap == &_mi_heap_empty)) {
+    heap = _mi_heap_init_thread();
+    if (heap == NULL) {
+      errno = ENOMEM;
+      return NULL;
+    }
+  }
+  _mi_deferred_free(heap, false);
+  void *block;
+  bool is_zero = false;
+  if (size > MI_LARGE_OBJ_MAX || alignment > MI_MAX_ALIGN) {
+    if (size > PTRDIFF_MAX) {
+      _mi_error_message(ENOMEM, "allocation request is too large (%zu bytes)\n", size);
+      errno = ENOMEM;
+      return NULL;
+    }
+    block = huge_alloc(heap, size, alignment);
+    is_zero = block != NULL && _mi_ptr_segment(block)->pages[0].is_zero;
+  } else {
+    mi_page_t *page = find_page(heap, _mi_bin(size));
+    block = NULL;
+    if (page != NULL) {
+      block = page->free;
+      page->free = ((mi_block_t *)block)->next;
+      page->used++;
+    }
+  }
+  if (block == NULL) {
+    errno = ENOMEM;
+    return NULL;
+  }
+  if (zero && !is_zero)
+    memset(block, 0, _mi_segment_page_of(_mi_ptr_segment(block), block)->block_size);
+  return block;
+}
+
+/* True when `block` sits in one of the page's free lists (for diagnostics). */
+bool _mi_page_is_block_free(const mi_page_t *page, const mi_block_t *block) {
+  const mi_block_t *lists[2] = {page->free, page->local_free};
+  for (size_t l = 0; l < 2; l++) {
+    size_t n = 0;
+    for (const mi_block_t *b = lists[l]; b != NULL && n <= page->capacity; b = b->next, n++)
+      if (b == block)
+        return true;
+  }
+  return false;
+}

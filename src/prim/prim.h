@@ -1,0 +1,58 @@
+/* prim.h - the platform contract.  Everything mialloc needs from the OS goes
+ * through these functions; no other file includes <sys/mman.h> or calls
+ * getenv.
+ *
+ * Contract:
+ * - Functions returning int return 0 on success or an errno value; they never
+ *   set errno as a side effect visible to the caller of mialloc.
+ * - All of them may run during early process initialisation, before libc's
+ *   malloc is usable, and none of them allocates heap memory.
+ * - Memory from _mi_prim_alloc is zero-filled, readable and writable.
+ */
+#ifndef MI_PRIM_H
+#define MI_PRIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The OS page size (4096 on most systems). */
+size_t _mi_prim_page_size(void);
+
+/* Map `size` bytes at an address that is a multiple of `align` (a power of
+ * two >= page size); *addr receives it. */
+int _mi_prim_alloc(size_t size, size_t align, void **addr);
+/* Reserve address space without access (for the address-space map). */
+int _mi_prim_reserve(size_t size, void **addr);
+int _mi_prim_free(void *addr, size_t size);
+/* Give the physical memory back; the range stays mapped and reads as zero
+ * afterwards when `decommit` is true (MADV_DONTNEED), or may keep its old
+ * contents until reclaimed (MADV_FREE) otherwise. */
+int _mi_prim_purge(void *addr, size_t size, bool decommit);
+/* Ask for transparent huge pages on a range (best effort). */
+void _mi_prim_hint_large(void *addr, size_t size);
+
+/* Monotonic milliseconds since some point. */
+int64_t _mi_prim_clock_msecs(void);
+typedef struct mi_process_info_s {
+  int64_t utime_msecs, stime_msecs;
+  size_t current_rss, peak_rss, page_faults;
+} mi_process_info_t;
+void _mi_prim_process_info(mi_process_info_t *info);
+
+/* Write a message to stderr without allocating. */
+void _mi_prim_out_stderr(const char *msg);
+/* Read an environment variable into buf (without allocating); false if unset. */
+bool _mi_prim_getenv(const char *name, char *buf, size_t size);
+/* Random bits for cookies; never fails (falls back to time and addresses). */
+uintptr_t _mi_prim_random(void);
+
+/* Thread-exit notification: `done` is called with `value` when a thread that
+ * called _mi_prim_thread_register exits. */
+void _mi_prim_thread_setup(void (*done)(void *value));
+void _mi_prim_thread_register(void *value);
+void _mi_prim_thread_unregister(void);
+/* Fork handlers, registered once. */
+void _mi_prim_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void));
+
+#endif /* MI_PRIM_H */

@@ -1,0 +1,227 @@
+/* prim/unix.c - the platform layer for Linux and other POSIX systems. */
+#define _GNU_SOURCE
+#include "prim/prim.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#if defined(__linux__)
+#include <sys/random.h>
+#include <sys/syscall.h>
+#endif
+
+#ifndef MAP_NORESERVE
+#define MAP_NORESERVE 0
+#endif
+
+size_t _mi_prim_page_size(void) {
+  static size_t page_size;
+  if (page_size == 0) {
+    long sz = sysconf(_SC_PAGESIZE);
+    page_size = sz > 0 ? (size_t)sz : 4096;
+  }
+  return page_size;
+}
+
+static int mmap_at(void *hint, size_t size, int prot, int extra, void **addr) {
+  void *p = mmap(hint, size, prot, MAP_PRIVATE | MAP_ANONYMOUS | extra, -1, 0);
+  if (p == MAP_FAILED)
+    return errno;
+  *addr = p;
+  return 0;
+}
+
+int _mi_prim_alloc(size_t size, size_t align, void **addr) {
+  int err = errno;
+  void *p = NULL;
+  int rc = mmap_at(NULL, size, PROT_READ | PROT_WRITE, 0, &p);
+  if (rc == 0 && ((uintptr_t)p & (align - 1)) != 0) {
+    /* Not aligned: over-allocate and trim both ends. */
+    munmap(p, size);
+    rc = mmap_at(NULL, size + align, PROT_READ | PROT_WRITE, 0, &p);
+    if (rc == 0) {
+      uintptr_t start = ((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1);
+      size_t pre = start - (uintptr_t)p;
+      if (pre > 0)
+        munmap(p, pre);
+      if (align - pre > 0)
+        munmap((void *)(start + size), align - pre);
+      p = (void *)start;
+    }
+  }
+  if (rc == 0)
+    *addr = p;
+  errno = err;
+  return rc;
+}
+
+int _mi_prim_reserve(size_t size, void **addr) {
+  int err = errno;
+  int rc = mmap_at(NULL, size, PROT_READ | PROT_WRITE, MAP_NORESERVE, addr);
+  errno = err;
+  return rc;
+}
+
+int _mi_prim_free(void *addr, size_t size) {
+  int err = errno;
+  int rc = munmap(addr, size) == 0 ? 0 : errno;
+  errno = err;
+  return rc;
+}
+
+int _mi_prim_purge(void *addr, size_t size, bool decommit) {
+  int err = errno;
+  int rc = 0;
+#if defined(MADV_FREE)
+  if (!decommit) {
+    rc = madvise(addr, size, MADV_FREE) == 0 ? 0 : errno;
+    if (rc == 0) {
+      errno = err;
+      return 0;
+    }
+  }
+#endif
+  rc = madvise(addr, size, MADV_DONTNEED) == 0 ? 0 : errno;
+  errno = err;
+  return rc;
+}
+
+void _mi_prim_hint_large(void *addr, size_t size) {
+#if defined(MADV_HUGEPAGE)
+  int err = errno;
+  madvise(addr, size, MADV_HUGEPAGE);
+  errno = err;
+#else
+  (void)addr;
+  (void)size;
+#endif
+}
+
+int64_t _mi_prim_clock_msecs(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t tv_msecs(struct timeval tv) {
+  return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+/* Current RSS from /proc/self/statm, read without allocating. */
+static size_t current_rss(void) {
+#if defined(__linux__)
+  char buf[128];
+  int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0)
+    return 0;
+  buf[n] = 0;
+  const char *s = buf;
+  while (*s && *s != ' ')
+    s++;
+  size_t pages = 0;
+  while (*s == ' ')
+    s++;
+  while (*s >= '0' && *s <= '9')
+    pages = pages * 10 + (size_t)(*s++ - '0');
+  return pages * _mi_prim_page_size();
+#else
+  return 0;
+#endif
+}
+
+void _mi_prim_process_info(mi_process_info_t *info) {
+  int err = errno;
+  struct rusage ru;
+  memset(info, 0, sizeof *info);
+  if (getrusage(RUSAGE_SELF, &ru) == 0) {
+    info->utime_msecs = tv_msecs(ru.ru_utime);
+    info->stime_msecs = tv_msecs(ru.ru_stime);
+    info->peak_rss = (size_t)ru.ru_maxrss * 1024; /* KiB on Linux */
+    info->page_faults = (size_t)ru.ru_majflt + (size_t)ru.ru_minflt;
+  }
+  info->current_rss = current_rss();
+  if (info->current_rss > info->peak_rss)
+    info->peak_rss = info->current_rss;
+  errno = err;
+}
+
+void _mi_prim_out_stderr(const char *msg) {
+  int err = errno;
+  size_t len = strlen(msg);
+  while (len > 0) {
+    ssize_t n = write(STDERR_FILENO, msg, len);
+    if (n <= 0 && errno != EINTR)
+      break;
+    if (n > 0) {
+      msg += n;
+      len -= (size_t)n;
+    }
+  }
+  errno = err;
+}
+
+/* getenv may not be usable this early in every libc; walk environ directly. */
+extern char **environ;
+
+bool _mi_prim_getenv(const char *name, char *buf, size_t size) {
+  size_t len = strlen(name);
+  if (environ == NULL || size == 0)
+    return false;
+  for (char **e = environ; *e != NULL; e++) {
+    if (strncmp(*e, name, len) == 0 && (*e)[len] == '=') {
+      strncpy(buf, *e + len + 1, size - 1);
+      buf[size - 1] = 0;
+      return true;
+    }
+  }
+  return false;
+}
+
+uintptr_t _mi_prim_random(void) {
+  uintptr_t r = 0;
+#if defined(__linux__) && defined(SYS_getrandom)
+  int err = errno;
+  if (syscall(SYS_getrandom, &r, sizeof r, GRND_NONBLOCK) == (long)sizeof r && r != 0) {
+    errno = err;
+    return r;
+  }
+  errno = err;
+#endif
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  r = (uintptr_t)ts.tv_nsec * 0x9e3779b97f4a7c15ULL ^ (uintptr_t)&r ^ (uintptr_t)getpid() << 32;
+  return r | 1;
+}
+
+static pthread_key_t thread_key;
+static bool thread_key_ok;
+
+void _mi_prim_thread_setup(void (*done)(void *value)) {
+  if (!thread_key_ok)
+    thread_key_ok = pthread_key_create(&thread_key, done) == 0;
+}
+
+void _mi_prim_thread_register(void *value) {
+  if (thread_key_ok)
+    pthread_setspecific(thread_key, value);
+}
+
+void _mi_prim_thread_unregister(void) {
+  if (thread_key_ok)
+    pthread_setspecific(thread_key, NULL);
+}
+
+void _mi_prim_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void)) {
+  pthread_atfork(prepare, parent, child);
+}

@@ -1,0 +1,486 @@
+/* segment.c - segments: OS-aligned chunks that hold pages, owned by one
+ * thread.  Also the address-space map that tells mi_free whether a pointer
+ * is ours, the cache of free segments, purging of free pages, and the
+ * abandoned list where segments of exited threads wait to be reclaimed. */
+#include "internal.h"
+
+#include <pthread.h>
+#include <stddef.h>
+
+#define MI_CACHE_MAX 16                    /* free segments kept for reuse */
+#define MI_RECLAIM_TRIES 8
+
+uint8_t _mi_segmap[MI_SEGMAP_ENTRIES] mi_decl_hidden;
+
+static pthread_mutex_t abandoned_lock = PTHREAD_MUTEX_INITIALIZER;
+static mi_segment_t *abandoned;      /* guarded by abandoned_lock */
+static _Atomic(size_t) abandoned_count;
+
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static mi_segment_t *cache;          /* guarded by cache_lock */
+static size_t cache_count;
+
+/* ---- the address-space map ---------------------------------------------- */
+
+static void segmap_mark(mi_segment_t *segment, size_t size, bool on) {
+  size_t first = (uintptr_t)segment >> MI_SEGMENT_SHIFT;
+  size_t chunks = size >> MI_SEGMENT_SHIFT;
+  for (size_t i = 0; i < chunks && first + i < MI_SEGMAP_ENTRIES; i++) {
+    uint8_t v = on ? (uint8_t)(i + 1 < 255 ? i + 1 : 255) : 0;
+    __atomic_store_n(&_mi_segmap[first + i], v, __ATOMIC_RELEASE);
+  }
+}
+
+/* The segment containing p, or NULL when p is not in memory of ours.
+ * Reads only the map and, once it says "ours", the segment header. */
+mi_segment_t *_mi_segment_of_checked(const void *p) {
+  size_t idx = (uintptr_t)p >> MI_SEGMENT_SHIFT;
+  if (idx >= MI_SEGMAP_ENTRIES)
+    return NULL;
+  for (;;) {
+    uint8_t v = __atomic_load_n(&_mi_segmap[idx], __ATOMIC_ACQUIRE);
+    if (v == 0)
+      return NULL;
+    if (v == 1)
+      break;
+    idx -= (size_t)(v - 1);
+  }
+  mi_segment_t *segment = (mi_segment_t *)(idx << MI_SEGMENT_SHIFT);
+  if (segment->cookie != ((uintptr_t)segment ^ _mi_process_cookie))
+    return NULL;
+  if ((uintptr_t)p >= (uintptr_t)segment + segment->size)
+    return NULL;
+  return segment;
+}
+
+/* ---- layout ------------------------------------------------------------- */
+
+static size_t segment_header_size(void) {
+  return _mi_align_up(sizeof(mi_segment_t), MI_PAGE_START_ALIGN);
+}
+
+/* Start and size of the block area of page i. */
+static uint8_t *segment_page_area(mi_segment_t *segment, size_t i, size_t *size) {
+  size_t header = segment_header_size();
+  if (segment->kind >= MI_PAGE_LARGE) {
+    *size = segment->size - header;
+    return (uint8_t *)segment + header;
+  }
+  size_t psize = MI_SEGMENT_SIZE / segment->page_count;
+  uint8_t *start = (uint8_t *)segment + i * psize;
+  *size = psize;
+  if (i == 0) {
+    start += header;
+    *size -= header;
+  }
+  return start;
+}
+
+static mi_segment_list_t *segment_free_list(mi_tld_t *tld, mi_page_kind_t kind) {
+  return kind == MI_PAGE_SMALL ? &tld->small_free : &tld->medium_free;
+}
+
+static void list_push(mi_segment_list_t *list, mi_segment_t *segment) {
+  segment->prev = NULL;
+  segment->next = list->first;
+  if (list->first != NULL)
+    list->first->prev = segment;
+  list->first = segment;
+  segment->in_free_list = true;
+}
+
+static void list_remove(mi_segment_list_t *list, mi_segment_t *segment) {
+  if (!segment->in_free_list)
+    return;
+  if (segment->prev != NULL)
+    segment->prev->next = segment->next;
+  else
+    list->first = segment->next;
+  if (segment->next != NULL)
+    segment->next->prev = segment->prev;
+  segment->next = segment->prev = NULL;
+  segment->in_free_list = false;
+}
+
+/* ---- the segment cache -------------------------------------------------- */
+
+static mi_segment_t *cache_pop(void) {
+  pthread_mutex_lock(&cache_lock);
+  mi_segment_t *segment = cache;
+  if (segment != NULL) {
+    cache = segment->next;
+    cache_count--;
+  }
+  pthread_mutex_unlock(&cache_lock);
+  return segment;
+}
+
+static bool cache_push(mi_segment_t *segment) {
+  long delay = _mi_option_get_fast(mi_option_purge_delay);
+  if (segment->size != MI_SEGMENT_SIZE || delay == 0)
+    return false;
+  segment->purge_at = _mi_prim_clock_msecs() + (delay < 0 ? 0 : delay);
+  segment->thread_id = 0;
+  pthread_mutex_lock(&cache_lock);
+  bool ok = cache_count < MI_CACHE_MAX;
+  if (ok) {
+    segment->next = cache;
+    cache = segment;
+    cache_count++;
+  }
+  pthread_mutex_unlock(&cache_lock);
+  return ok;
+}
+
+static void segment_os_free(mi_segment_t *segment, mi_stats_t *stats) {
+  size_t size = segment->size;
+  segmap_mark(segment, size, false);
+  _mi_stat_decrease(&stats->segments, 1);
+  _mi_os_free(segment, size, size - segment->purged, stats);
+}
+
+/* Unmap cached segments whose delay has passed (all of them when forced). */
+void _mi_segment_cache_collect(bool force) {
+  mi_tld_t *tld = _mi_tld();
+  long delay = _mi_option_get_fast(mi_option_purge_delay);
+  if (delay < 0 && !force)
+    return;
+  int64_t now = _mi_prim_clock_msecs();
+  mi_segment_t *expired = NULL;
+  pthread_mutex_lock(&cache_lock);
+  for (mi_segment_t **pp = &cache; *pp != NULL;) {
+    mi_segment_t *s = *pp;
+    if (force || s->purge_at <= now) {
+      *pp = s->next;
+      cache_count--;
+      s->next = expired;
+      expired = s;
+    } else {
+      pp = &s->next;
+    }
+  }
+  pthread_mutex_unlock(&cache_lock);
+  while (expired != NULL) {
+    mi_segment_t *next = expired->next;
+    segment_os_free(expired, &tld->stats);
+    expired = next;
+  }
+}
+
+/* ---- allocation and release of segments --------------------------------- */
+
+static size_t segment_kind_pages(mi_page_kind_t kind) {
+  switch (kind) {
+  case MI_PAGE_SMALL: return MI_SEGMENT_SIZE / MI_SMALL_PAGE_SIZE;
+  case MI_PAGE_MEDIUM: return MI_SEGMENT_SIZE / MI_MEDIUM_PAGE_SIZE;
+  default: return 1;
+  }
+}
+
+/* A new segment for pages of `kind`; for huge pages `size` is the total
+ * mapping and `align` its alignment. */
+static mi_segment_t *segment_alloc(mi_tld_t *tld, mi_page_kind_t kind, size_t size, size_t align) {
+  size_t count = segment_kind_pages(kind);
+  mi_segment_t *segment = NULL;
+  bool fresh = false;
+  if (size == MI_SEGMENT_SIZE && align == MI_SEGMENT_SIZE)
+    segment = cache_pop();
+  if (segment == NULL) {
+    segment = _mi_os_alloc_aligned(size, align, &tld->stats);
+    if (segment == NULL)
+      return NULL;
+    fresh = true;
+    _mi_stat_increase(&tld->stats.segments, 1);
+    segment->purged = 0;
+  }
+  if (!fresh) {
+    /* a cached segment may have had another layout: forget its page states */
+    if (segment->purged > 0) {
+      _mi_stat_increase(&tld->stats.committed, (int64_t)segment->purged);
+      segment->purged = 0;
+    }
+    memset(segment->pages, 0, sizeof segment->pages);
+  }
+  segment->thread_id = tld->thread_id;
+  segment->cookie = (uintptr_t)segment ^ _mi_process_cookie;
+  segment->size = size;
+  segment->page_mask = (MI_MAX_PAGES - 1) & ~(MI_MAX_PAGES / count - 1);
+  segment->kind = kind;
+  segment->page_count = (uint32_t)count;
+  segment->used = 0;
+  segment->abandoned = 0;
+  segment->next = segment->prev = NULL;
+  segment->purge_at = 0;
+  segment->in_free_list = false;
+  for (size_t i = 0; i < count; i++)
+    _mi_segment_page(segment, i)->is_zero = fresh;
+  if (fresh)
+    segmap_mark(segment, size, true);
+  return segment;
+}
+
+static size_t page_index(const mi_page_t *page) {
+  mi_segment_t *segment = _mi_ptr_segment(page);
+  return (size_t)(page - segment->pages) / (MI_MAX_PAGES / segment->page_count);
+}
+
+static void segment_free(mi_segment_t *segment, mi_tld_t *tld) {
+  if (segment->kind <= MI_PAGE_MEDIUM)
+    list_remove(segment_free_list(tld, segment->kind), segment);
+  if (!cache_push(segment))
+    segment_os_free(segment, &tld->stats);
+}
+
+/* Claim a free page of a small or medium segment, making a segment when
+ * the thread has none with room. */
+static mi_page_t *segment_claim_page(mi_heap_t *heap, mi_page_kind_t kind) {
+  mi_tld_t *tld = heap->tld;
+  mi_segment_list_t *list = segment_free_list(tld, kind);
+  if (list->first == NULL && !heap->no_reclaim) {
+    for (int i = 0; i < MI_RECLAIM_TRIES && list->first == NULL; i++)
+      if (!_mi_segment_reclaim_one(heap))
+        break;
+  }
+  if (list->first == NULL) {
+    mi_segment_t *segment = segment_alloc(tld, kind, MI_SEGMENT_SIZE, MI_SEGMENT_SIZE);
+    if (segment == NULL)
+      return NULL;
+    list_push(list, segment);
+  }
+  mi_segment_t *segment = list->first;
+  for (size_t i = 0; i < segment->page_count; i++) {
+    mi_page_t *page = _mi_segment_page(segment, i);
+    if (page->in_use)
+      continue;
+    page->in_use = 1;
+    if (++segment->used == segment->page_count)
+      list_remove(list, segment);
+    return page;
+  }
+  _mi_error_message(EFAULT, "segment %p is on the free list without a free page\n", (void *)segment);
+  list_remove(list, segment);
+  return NULL;
+}
+
+/* A page for blocks of `block_size` bytes (huge: one block, aligned to
+ * `alignment`), with its area set up; the caller initialises the blocks. */
+mi_page_t *_mi_segment_page_alloc(mi_heap_t *heap, size_t block_size, size_t alignment) {
+  mi_tld_t *tld = heap->tld;
+  mi_page_t *page;
+  if (block_size <= MI_MEDIUM_OBJ_MAX && alignment <= MI_MAX_ALIGN) {
+    page = segment_claim_page(heap, block_size <= MI_SMALL_OBJ_MAX ? MI_PAGE_SMALL : MI_PAGE_MEDIUM);
+  } else {
+    bool large = block_size <= MI_LARGE_OBJ_MAX && alignment <= MI_MAX_ALIGN;
+    size_t header = segment_header_size();
+    size_t align = alignment > MI_SEGMENT_SIZE ? alignment : MI_SEGMENT_SIZE;
+    size_t offset = _mi_align_up(header, alignment > MI_MAX_ALIGN ? alignment : MI_MAX_ALIGN);
+    size_t size = MI_SEGMENT_SIZE;
+    if (!large) {
+      if (block_size > PTRDIFF_MAX - offset - MI_SEGMENT_SIZE)
+        return NULL;
+      size = _mi_align_up(offset + block_size, MI_SEGMENT_SIZE);
+    }
+    mi_segment_t *segment = segment_alloc(tld, large ? MI_PAGE_LARGE : MI_PAGE_HUGE, size, align);
+    if (segment == NULL)
+      return NULL;
+    page = &segment->pages[0];
+    page->in_use = 1;
+    segment->used = 1;
+    if (!large) {
+      /* the block starts at `offset`; it may use the rest of the segment */
+      page->start = (uint8_t *)segment + offset;
+      page->block_size = size - offset;
+      return page;
+    }
+  }
+  if (page == NULL)
+    return NULL;
+  mi_segment_t *segment = _mi_ptr_segment(page);
+  size_t area;
+  page->start = segment_page_area(segment, page_index(page), &area);
+  page->block_size = area; /* the caller divides the area into blocks */
+  if (page->is_purged) {
+    _mi_stat_increase(&tld->stats.committed, (int64_t)area);
+    segment->purged -= area;
+    page->is_purged = 0;
+  }
+  page->purge_pending = 0;
+  return page;
+}
+
+static void segment_schedule_purge(mi_segment_t *segment, mi_page_t *page, mi_tld_t *tld) {
+  long delay = _mi_option_get_fast(mi_option_purge_delay);
+  if (delay < 0)
+    return;
+  page->purge_pending = 1;
+  page->purge_at = _mi_prim_clock_msecs() + delay;
+  if (segment->purge_at == 0 || page->purge_at < segment->purge_at)
+    segment->purge_at = page->purge_at;
+  if (tld->purge_due == 0 || page->purge_at < tld->purge_due)
+    tld->purge_due = page->purge_at;
+}
+
+/* Return a page to its segment; true if the whole segment was released. */
+bool _mi_segment_page_free(mi_page_t *page, mi_tld_t *tld) {
+  mi_segment_t *segment = _mi_ptr_segment(page);
+  bool purged = page->is_purged;
+  memset(page, 0, sizeof *page); /* not in use, and its memory is not zero */
+  page->is_purged = purged;
+  segment->used--;
+  if (segment->used == 0) {
+    segment_free(segment, tld);
+    return true;
+  }
+  if (segment->kind > MI_PAGE_MEDIUM) /* unreachable: large and huge hold one page */
+    return false;
+  if (segment->thread_id == tld->thread_id) {
+    segment_schedule_purge(segment, page, tld);
+    if (!segment->in_free_list)
+      list_push(segment_free_list(tld, segment->kind), segment);
+  }
+  if (_mi_option_get_fast(mi_option_purge_delay) == 0)
+    _mi_segments_purge(tld, true);
+  return false;
+}
+
+/* Purge the free pages of one segment whose time has come; returns the
+ * next pending purge time of the segment (0 when none). */
+static int64_t segment_purge(mi_segment_t *segment, int64_t now, bool force, mi_stats_t *stats) {
+  int64_t next = 0;
+  for (size_t i = 0; i < segment->page_count; i++) {
+    mi_page_t *page = _mi_segment_page(segment, i);
+    if (page->in_use || !page->purge_pending)
+      continue;
+    if (force || page->purge_at <= now) {
+      size_t area;
+      uint8_t *start = segment_page_area(segment, i, &area);
+      size_t purged = _mi_os_purge(start, area, stats);
+      page->purge_pending = 0;
+      if (purged > 0) {
+        page->is_purged = 1;
+        page->is_zero = _mi_option_get_fast(mi_option_purge_decommits) != 0;
+        segment->purged += area;
+      }
+    } else if (next == 0 || page->purge_at < next) {
+      next = page->purge_at;
+    }
+  }
+  segment->purge_at = next;
+  return next;
+}
+
+static void purge_list(mi_segment_list_t *list, int64_t now, bool force, mi_tld_t *tld) {
+  for (mi_segment_t *s = list->first; s != NULL; s = s->next) {
+    if (s->purge_at == 0 || (!force && s->purge_at > now))
+      continue;
+    int64_t next = segment_purge(s, now, force, &tld->stats);
+    if (next != 0 && (tld->purge_due == 0 || next < tld->purge_due))
+      tld->purge_due = next;
+  }
+}
+
+/* Purge what is due (everything when forced); cheap when nothing is. */
+void _mi_segments_purge(mi_tld_t *tld, bool force) {
+  if (!force && tld->purge_due == 0)
+    return;
+  int64_t now = _mi_prim_clock_msecs();
+  if (!force && now < tld->purge_due)
+    return;
+  tld->purge_due = 0;
+  purge_list(&tld->small_free, now, force, tld);
+  purge_list(&tld->medium_free, now, force, tld);
+  _mi_segment_cache_collect(force);
+}
+
+/* ---- abandonment and reclaiming ----------------------------------------- */
+
+/* Chain a segment of an exiting thread that still has live blocks (once):
+ * it leaves the thread's lists and its free pages are purged. */
+void _mi_segment_abandon_prepare(mi_segment_t *segment, mi_tld_t *tld, mi_segment_t **chain) {
+  if (segment->abandoned != 0)
+    return; /* already chained */
+  if (segment->kind <= MI_PAGE_MEDIUM) {
+    list_remove(segment_free_list(tld, segment->kind), segment);
+    segment_purge(segment, 0, true, &tld->stats);
+  }
+  segment->abandoned = segment->used;
+  tld->stats.abandoned++;
+  segment->next = *chain;
+  *chain = segment;
+}
+
+/* Publish chained segments: from now on other threads free into them
+ * through the lock-free lists, and whoever needs memory reclaims them. */
+void _mi_segment_abandon_chain(mi_segment_t *chain) {
+  if (chain == NULL)
+    return;
+  size_t n = 0;
+  mi_segment_t *last = chain;
+  for (mi_segment_t *s = chain; s != NULL; s = s->next) {
+    __atomic_store_n(&s->thread_id, 0, __ATOMIC_RELEASE);
+    last = s;
+    n++;
+  }
+  pthread_mutex_lock(&abandoned_lock);
+  last->next = abandoned;
+  abandoned = chain;
+  pthread_mutex_unlock(&abandoned_lock);
+  atomic_fetch_add_explicit(&abandoned_count, n, memory_order_relaxed);
+}
+
+static void segment_reclaim(mi_segment_t *segment, mi_heap_t *heap) {
+  mi_tld_t *tld = heap->tld;
+  __atomic_store_n(&segment->thread_id, tld->thread_id, __ATOMIC_RELEASE);
+  segment->next = segment->prev = NULL;
+  segment->in_free_list = false;
+  segment->abandoned = 0;
+  tld->stats.reclaimed++;
+  if (segment->kind <= MI_PAGE_MEDIUM && segment->used < segment->page_count)
+    list_push(segment_free_list(tld, segment->kind), segment);
+  size_t live = segment->used;
+  for (size_t i = 0; live > 0 && i < segment->page_count; i++) {
+    mi_page_t *page = _mi_segment_page(segment, i);
+    if (!page->in_use)
+      continue;
+    live--;
+    page->heap = heap;
+    _mi_page_adopt(heap, page); /* may release the page, and the segment with the last one */
+  }
+}
+
+bool _mi_segment_reclaim_one(mi_heap_t *heap) {
+  if (atomic_load_explicit(&abandoned_count, memory_order_relaxed) == 0)
+    return false;
+  pthread_mutex_lock(&abandoned_lock);
+  mi_segment_t *segment = abandoned;
+  if (segment != NULL)
+    abandoned = segment->next;
+  pthread_mutex_unlock(&abandoned_lock);
+  if (segment == NULL)
+    return false;
+  atomic_fetch_sub_explicit(&abandoned_count, 1, memory_order_relaxed);
+  segment_reclaim(segment, heap);
+  return true;
+}
+
+void _mi_segment_reclaim_all(mi_heap_t *heap) {
+  while (_mi_segment_reclaim_one(heap)) {
+  }
+}
+
+/* ---- fork --------------------------------------------------------------- */
+
+void _mi_segments_lock(void) {
+  pthread_mutex_lock(&abandoned_lock);
+  pthread_mutex_lock(&cache_lock);
+}
+
+void _mi_segments_unlock(void) {
+  pthread_mutex_unlock(&cache_lock);
+  pthread_mutex_unlock(&abandoned_lock);
+}
+
+void _mi_segments_fork_child(void) {
+  pthread_mutex_init(&abandoned_lock, NULL);
+  pthread_mutex_init(&cache_lock, NULL);
+}

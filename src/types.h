@@ -1,0 +1,179 @@
+/* types.h - the data structures of mialloc, in one place.
+ *
+ * The picture:
+ *
+ *   thread --TLS--> mi_heap_t (default heap) ----> mi_tld_t (one per thread)
+ *                     | direct[size/16] -> page with free blocks (fast path)
+ *                     | bins[bin]       -> queue of pages of one size class
+ *                     | full            -> pages without free blocks
+ *
+ *   mi_segment_t: MI_SEGMENT_SIZE-aligned OS memory, owned by one thread
+ *   +----------+--------+--------+-----+--------+
+ *   | header + | page 0 | page 1 | ... | page N |   N = 64 small, 8 medium,
+ *   | pages[]  |        |        |     |        |       1 large or huge
+ *   +----------+--------+--------+-----+--------+
+ *
+ *   mi_page_t: descriptor of a page, kept in its segment's header.  All blocks
+ *   of a page have one size.  Free blocks sit in three lists: `free` (allocate
+ *   from), `local_free` (freed by the owner) and `xthread_free` (freed by other
+ *   threads, lock-free).  A pointer finds its page in O(1): mask it down to
+ *   the segment, then index pages[] by its offset.
+ */
+#ifndef MI_TYPES_H
+#define MI_TYPES_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mialloc.h"
+
+#define MI_INTPTR_SIZE 8
+#define MI_MAX_ALIGN 16            /* every block is at least this aligned */
+#define MI_PAGE_START_ALIGN ((size_t)8192) /* pages start at such a boundary */
+
+#define MI_SEGMENT_SHIFT 22        /* 4 MiB segments */
+#define MI_SEGMENT_SIZE ((size_t)1 << MI_SEGMENT_SHIFT)
+#define MI_SEGMENT_MASK (MI_SEGMENT_SIZE - 1)
+
+#define MI_SMALL_PAGE_SHIFT 16     /* 64 KiB */
+#define MI_MEDIUM_PAGE_SHIFT 19    /* 512 KiB */
+#define MI_SMALL_PAGE_SIZE ((size_t)1 << MI_SMALL_PAGE_SHIFT)
+#define MI_MEDIUM_PAGE_SIZE ((size_t)1 << MI_MEDIUM_PAGE_SHIFT)
+#define MI_MAX_PAGES (MI_SEGMENT_SIZE / MI_SMALL_PAGE_SIZE)
+
+#define MI_SMALL_OBJ_MAX (8 * 1024)      /* in small pages */
+#define MI_MEDIUM_OBJ_MAX (128 * 1024)   /* in medium pages */
+#define MI_LARGE_OBJ_MAX (1024 * 1024)   /* in a one-page segment; above: huge */
+
+#define MI_SMALL_SIZE_MAX 1024           /* served by heap->direct[] */
+#define MI_DIRECT_COUNT (MI_SMALL_SIZE_MAX / 16 + 1)
+
+/* Size classes: 16-byte steps up to 128, then four per doubling (at most
+ * 25% internal waste, 12.5% on average).  Bin 0 is unused. */
+#define MI_BIN_HUGE 61
+#define MI_BIN_FULL 62
+#define MI_BIN_COUNT 63
+
+/* The address-space map: one byte per segment-sized chunk of a 48-bit
+ * address space.  0 = not mialloc's, 1 = a segment starts here, k > 1 = this
+ * chunk lies inside a segment starting k-1 chunks lower (255: at least 254). */
+#define MI_SEGMAP_ENTRIES ((size_t)1 << (48 - MI_SEGMENT_SHIFT))
+
+typedef struct mi_block_s {
+  struct mi_block_s *next;
+} mi_block_t;
+
+typedef enum mi_page_kind_e {
+  MI_PAGE_SMALL,   /* 64 pages of 64 KiB in a segment */
+  MI_PAGE_MEDIUM,  /* 8 pages of 512 KiB */
+  MI_PAGE_LARGE,   /* one page spanning the segment, binned blocks */
+  MI_PAGE_HUGE     /* one block in a segment of its own size */
+} mi_page_kind_t;
+
+/* Page flags that send mi_free off its fast path. */
+#define MI_PAGE_IN_FULL 0x01     /* page is in heap->full */
+#define MI_PAGE_HAS_ALIGNED 0x02 /* interior pointers may be freed */
+
+typedef struct mi_page_s {
+  /* hot: the allocation and local-free fast paths touch only these */
+  mi_block_t *free;
+  mi_block_t *local_free;
+  uintptr_t owner;         /* thread id when mi_free may push locally without
+                              a second look; 0 when flags are set or the page
+                              has no owner (free, abandoned) */
+  uint32_t used;           /* blocks handed out, not yet freed locally or collected */
+  uint32_t capacity;       /* blocks carved out so far */
+  uint32_t reserved;       /* blocks that fit */
+  uint8_t flags;           /* MI_PAGE_IN_FULL | MI_PAGE_HAS_ALIGNED */
+  uint8_t bin;
+  uint8_t in_use : 1;      /* the page is assigned to a heap */
+  uint8_t is_zero : 1;     /* the not-yet-carved part is known to be zero */
+  uint8_t is_purged : 1;   /* its memory was given back to the OS */
+  uint8_t purge_pending : 1;
+  size_t block_size;
+  _Atomic(mi_block_t *) xthread_free;
+  struct mi_heap_s *heap;
+  uint8_t *start;          /* first block */
+  struct mi_page_s *next;  /* in the heap's bin queue or full list */
+  struct mi_page_s *prev;
+  int64_t purge_at;        /* msecs when a free page's memory is purged */
+} mi_page_t;
+
+typedef struct mi_segment_s {
+  uintptr_t thread_id;     /* owner (thread pointer) or 0 when abandoned */
+  uintptr_t cookie;        /* segment ^ process key: consistency check */
+  size_t size;             /* whole mapping, a multiple of MI_SEGMENT_SIZE */
+  size_t page_mask;        /* pages[] index = (p >> MI_SMALL_PAGE_SHIFT) & page_mask */
+  mi_page_kind_t kind;
+  uint32_t page_count;     /* pages in use, at pages[i * MI_MAX_PAGES / page_count] */
+  uint32_t used;           /* pages in use */
+  uint32_t abandoned;      /* pages in use while abandoned */
+  struct mi_segment_s *next; /* in a thread's segment lists, the cache or abandoned list */
+  struct mi_segment_s *prev;
+  int64_t purge_at;        /* earliest purge_at of its free pages, or 0 */
+  size_t purged;           /* bytes currently given back to the OS */
+  bool in_free_list;
+  mi_page_t pages[MI_MAX_PAGES];
+} mi_segment_t;
+
+typedef struct mi_page_queue_s {
+  mi_page_t *first;
+  mi_page_t *last;
+  size_t block_size;
+} mi_page_queue_t;
+
+typedef struct mi_stat_count_s {
+  int64_t total;   /* ever added */
+  int64_t freed;   /* ever removed */
+  int64_t current;
+  int64_t peak;
+} mi_stat_count_t;
+
+typedef struct mi_stats_s {
+  mi_stat_count_t reserved;    /* bytes of OS address space */
+  mi_stat_count_t committed;   /* bytes that may be resident */
+  mi_stat_count_t segments;
+  mi_stat_count_t pages;
+  mi_stat_count_t huge;        /* bytes in huge blocks */
+  mi_stat_count_t threads;
+  mi_stat_count_t bins[MI_BIN_COUNT]; /* pages per size class */
+  int64_t bin_blocks[MI_BIN_COUNT];   /* blocks handed to free lists */
+  int64_t mmap_calls;
+  int64_t purges;
+  int64_t purged_bytes;
+  int64_t abandoned;
+  int64_t reclaimed;
+  int64_t xthread_collects;
+} mi_stats_t;
+
+typedef struct mi_segment_list_s {
+  mi_segment_t *first;
+} mi_segment_list_t;
+
+/* Thread-local data, shared by all heaps of a thread. */
+typedef struct mi_tld_s {
+  uintptr_t thread_id;
+  struct mi_heap_s *backing;      /* the heap the thread started with */
+  struct mi_heap_s *heaps;        /* all heaps of this thread */
+  mi_segment_list_t small_free;   /* segments with a free small page */
+  mi_segment_list_t medium_free;
+  mi_segment_list_t all;          /* every segment owned by this thread */
+  int64_t purge_due;              /* earliest pending purge, or 0 */
+  size_t segment_count;
+  mi_stats_t stats;
+} mi_tld_t;
+
+struct mi_heap_s {
+  mi_page_t *direct[MI_DIRECT_COUNT]; /* size/16 -> page to allocate from */
+  mi_page_queue_t bins[MI_BIN_COUNT]; /* MI_BIN_FULL holds full pages */
+  mi_tld_t *tld;
+  uintptr_t thread_id;
+  uintptr_t cookie;
+  size_t page_count;
+  struct mi_heap_s *next;   /* in tld->heaps */
+  bool no_reclaim;
+};
+
+#endif /* MI_TYPES_H */
