@@ -1,0 +1,63 @@
+# bench/local.mk - benchmark suite, included from the top-level Makefile.am:
+#
+#     include bench/local.mk
+#
+# The top-level Makefile.am must define EXTRA_PROGRAMS, EXTRA_DIST and
+# CLEANFILES (an empty "X =" is enough) before including this fragment,
+# because Automake refuses "+=" on a variable that has not been set yet.
+#
+# The programs are EXTRA_PROGRAMS: "make" does not build them; "make bench"
+# builds the library and the programs and runs bench/run.sh.  Pass options
+# to run.sh with BENCH_ARGS, e.g.
+#
+#     make bench BENCH_ARGS='-n 5 churn larson'
+#
+# The programs use only malloc/free/realloc (no mialloc header and no link
+# against libmialloc): run.sh swaps allocators in with LD_PRELOAD.
+
+%canon_reldir%_programs = \
+	%reldir%/churn \
+	%reldir%/larson \
+	%reldir%/prodcons \
+	%reldir%/largewin \
+	%reldir%/cache-scratch \
+	%reldir%/timeit
+
+EXTRA_PROGRAMS += $(%canon_reldir%_programs)
+CLEANFILES += $(%canon_reldir%_programs:=$(EXEEXT))
+
+%canon_reldir%_bench_cflags = $(AM_CFLAGS) -pthread
+%canon_reldir%_bench_ldflags = $(AM_LDFLAGS) -pthread
+
+%canon_reldir%_churn_SOURCES = %reldir%/churn.c %reldir%/bench-common.h
+%canon_reldir%_churn_CFLAGS = $(%canon_reldir%_bench_cflags)
+%canon_reldir%_churn_LDFLAGS = $(%canon_reldir%_bench_ldflags)
+
+%canon_reldir%_larson_SOURCES = %reldir%/larson.c %reldir%/bench-common.h
+%canon_reldir%_larson_CFLAGS = $(%canon_reldir%_bench_cflags)
+%canon_reldir%_larson_LDFLAGS = $(%canon_reldir%_bench_ldflags)
+
+%canon_reldir%_prodcons_SOURCES = %reldir%/prodcons.c %reldir%/bench-common.h
+%canon_reldir%_prodcons_CFLAGS = $(%canon_reldir%_bench_cflags)
+%canon_reldir%_prodcons_LDFLAGS = $(%canon_reldir%_bench_ldflags)
+
+%canon_reldir%_largewin_SOURCES = %reldir%/largewin.c %reldir%/bench-common.h
+%canon_reldir%_largewin_CFLAGS = $(%canon_reldir%_bench_cflags)
+%canon_reldir%_largewin_LDFLAGS = $(%canon_reldir%_bench_ldflags)
+
+%canon_reldir%_cache_scratch_SOURCES = %reldir%/cache-scratch.c %reldir%/bench-common.h
+%canon_reldir%_cache_scratch_CFLAGS = $(%canon_reldir%_bench_cflags)
+%canon_reldir%_cache_scratch_LDFLAGS = $(%canon_reldir%_bench_ldflags)
+
+%canon_reldir%_timeit_SOURCES = %reldir%/timeit.c
+%canon_reldir%_timeit_CFLAGS = $(AM_CFLAGS)
+
+EXTRA_DIST += %reldir%/run.sh %reldir%/README.md
+
+# "bench" is also the name of a source directory, hence .PHONY.  "all"
+# builds libmialloc (run.sh preloads $(abs_builddir)/src/.libs/libmialloc.so);
+# the programs land in $(abs_builddir)/%reldir%/, where run.sh looks for them.
+.PHONY: bench
+bench:
+	$(MAKE) $(AM_MAKEFLAGS) all $(%canon_reldir%_programs:=$(EXEEXT))
+	$(SHELL) $(srcdir)/%reldir%/run.sh -b $(abs_builddir) $(BENCH_ARGS)

@@ -1,0 +1,131 @@
+#!/bin/sh
+# exports.sh - the functions libmialloc.so exports must be exactly those
+# declared in include/mialloc.h, plus the libc allocation functions when the
+# library overrides malloc (MIALLOC_OVERRIDE=1).
+#
+# Environment:
+#   srcdir            top source directory (default: the parent of this script's)
+#   MIALLOC_LIB       the shared library to inspect (required)
+#   MIALLOC_OVERRIDE  1 if the library replaces malloc and friends
+# Exit status: 0 pass, 1 fail, 77 skip, 99 hard error.
+
+LC_ALL=C
+export LC_ALL
+me=exports.sh
+
+if test -z "${srcdir:-}"; then
+  srcdir=$(dirname "$0")/..
+fi
+header=$srcdir/include/mialloc.h
+if test ! -f "$header"; then
+  echo "$me: ERROR: cannot find $header (set srcdir)"
+  exit 99
+fi
+if test -z "${MIALLOC_LIB:-}" || test ! -f "$MIALLOC_LIB"; then
+  echo "$me: SKIP: MIALLOC_LIB ('${MIALLOC_LIB:-}') is not a file"
+  exit 77
+fi
+# NM may carry options ("nm -B"), so it is used unquoted
+NM=${NM:-nm}
+set -- $NM
+if ! command -v "$1" >/dev/null 2>&1; then
+  echo "$me: SKIP: no nm ('$NM')"
+  exit 77
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/mialloc-exports.XXXXXX") || exit 99
+trap 'rm -rf "$tmp"' EXIT
+trap 'rm -rf "$tmp"; exit 99' HUP INT TERM
+
+# ---- declared in the header --------------------------------------------------
+# Comments and preprocessor lines are dropped (macros such as
+# mi_attr_alloc_size(1) are not functions), as are typedefs (mi_output_fun and
+# the other function types).  What remains of each declaration line is searched
+# for mi_ names directly followed by "(".
+awk '
+  { text = text $0 "\n" }
+  END {
+    # remove /* comments */, keeping their newlines
+    out = ""
+    while ((i = index(text, "/*")) > 0) {
+      rest = substr(text, i + 2)
+      j = index(rest, "*/")
+      if (j == 0) { text = substr(text, 1, i - 1); break }
+      c = substr(rest, 1, j - 1)
+      gsub(/[^\n]/, "", c)
+      out = out substr(text, 1, i - 1) " " c
+      text = substr(rest, j + 2)
+    }
+    printf "%s", out text
+  }' "$header" |
+  sed 's|//.*||' |
+  awk '
+    # preprocessor lines, with their continuations
+    cont { cont = /\\$/; next }
+    /^[ \t]*#/ { cont = /\\$/; next }
+    # typedefs, up to the ";" outside braces
+    /^[ \t]*typedef/ { intypedef = 1; depth = 0 }
+    intypedef {
+      line = $0
+      while (line != "") {
+        ch = substr(line, 1, 1); line = substr(line, 2)
+        if (ch == "{") depth++
+        else if (ch == "}") depth--
+        else if (ch == ";" && depth == 0) { intypedef = 0; break }
+      }
+      next
+    }
+    { print }
+  ' >"$tmp/decls"
+
+# names of function-like macros, which are not exported functions
+sed -n 's/^[ \t]*#[ \t]*define[ \t][ \t]*\(mi_[A-Za-z_0-9]*\)(.*/\1/p' "$header" | sort -u >"$tmp/macros"
+
+grep -o 'mi_[a-z_0-9]*[ \t]*(' "$tmp/decls" | sed 's/[ \t]*($//' | sort -u >"$tmp/names"
+comm -23 "$tmp/names" "$tmp/macros" >"$tmp/expected"
+
+if test ! -s "$tmp/expected"; then
+  echo "$me: ERROR: found no function declarations in $header"
+  exit 99
+fi
+
+# ---- exported by the library ---------------------------------------------------
+# nm -D --defined-only: "ADDRESS TYPE NAME[@[@]VERSION]".  Functions are T, t,
+# W, w and i (indirect); data, absolute symbols (version nodes) and the
+# toolchain's _init/_fini are not part of the interface.
+if ! $NM -D --defined-only "$MIALLOC_LIB" >"$tmp/nm.out" 2>"$tmp/nm.err"; then
+  echo "$me: ERROR: $NM -D --defined-only $MIALLOC_LIB failed:"
+  cat "$tmp/nm.err"
+  exit 99
+fi
+awk 'NF >= 3 && $2 ~ /^[TtWwi]$/ { print $3 } NF == 2 && $1 ~ /^[TtWwi]$/ { print $2 }' \
+  "$tmp/nm.out" | sed 's/@.*//' | grep -v -x -e _init -e _fini | sort -u >"$tmp/exported"
+
+if test "${MIALLOC_OVERRIDE:-0}" = 1; then
+  for f in malloc free calloc realloc reallocarray posix_memalign aligned_alloc memalign \
+    valloc pvalloc malloc_usable_size cfree; do
+    echo "$f"
+  done >>"$tmp/expected"
+  # glibc's internal entry points, whichever of them the library provides
+  grep '^__libc_' "$tmp/exported" >>"$tmp/expected"
+  sort -u "$tmp/expected" -o "$tmp/expected"
+fi
+
+comm -23 "$tmp/expected" "$tmp/exported" >"$tmp/missing"
+comm -13 "$tmp/expected" "$tmp/exported" >"$tmp/extra"
+
+status=0
+if test -s "$tmp/missing"; then
+  echo "$me: FAIL: declared but not exported by $MIALLOC_LIB:"
+  sed 's/^/  /' "$tmp/missing"
+  status=1
+fi
+if test -s "$tmp/extra"; then
+  echo "$me: FAIL: exported by $MIALLOC_LIB but not declared in $header:"
+  sed 's/^/  /' "$tmp/extra"
+  status=1
+fi
+if test $status -eq 0; then
+  echo "$me: ok: $(wc -l <"$tmp/expected" | tr -d ' ') functions, override=${MIALLOC_OVERRIDE:-0}"
+fi
+exit $status

@@ -1,0 +1,54 @@
+# tests/local.mk - automake fragment for the test suite, included by the
+# top-level Makefile.am (which defines check_PROGRAMS, TESTS, EXTRA_DIST and
+# AM_TESTS_ENVIRONMENT before including it).
+#
+#   api        Check suites over the public API (tests/api.c)
+#   stress     multi-threaded stress test (tests/stress.c); STRESS_SCALE=N
+#              in the environment makes it heavier (or lighter, N < 1)
+#   fork       fork from a multi-threaded process, allocate in the child
+#   rss        memory goes back to the OS after a heavy phase is freed
+#   preload.sh real programs run with LD_PRELOAD=$MIALLOC_LIB
+#   exports.sh exported symbols == functions declared in mialloc.h
+#   valgrind.sh the stress test under valgrind's memcheck
+#   no-check.sh stands in for api, failing, when Check was not found
+#
+# The test programs link only the public library, as users would.
+
+if HAVE_CHECK
+check_PROGRAMS += %reldir%/api
+TESTS += %reldir%/api
+else
+TESTS += %reldir%/no-check.sh
+endif
+check_PROGRAMS += %reldir%/stress %reldir%/fork %reldir%/rss
+
+%canon_reldir%_api_SOURCES = %reldir%/api.c
+%canon_reldir%_api_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -pthread
+%canon_reldir%_api_LDFLAGS = $(AM_LDFLAGS) -pthread
+%canon_reldir%_api_LDADD = src/libmialloc.la $(CHECK_LIBS)
+
+%canon_reldir%_stress_SOURCES = %reldir%/stress.c
+%canon_reldir%_stress_CFLAGS = $(AM_CFLAGS) -pthread
+%canon_reldir%_stress_LDFLAGS = $(AM_LDFLAGS) -pthread
+%canon_reldir%_stress_LDADD = src/libmialloc.la
+
+%canon_reldir%_fork_SOURCES = %reldir%/fork.c
+%canon_reldir%_fork_LDADD = src/libmialloc.la
+
+%canon_reldir%_rss_SOURCES = %reldir%/rss.c
+%canon_reldir%_rss_LDADD = src/libmialloc.la
+
+TESTS += \
+	%reldir%/stress \
+	%reldir%/fork \
+	%reldir%/rss \
+	%reldir%/preload.sh \
+	%reldir%/exports.sh \
+	%reldir%/valgrind.sh
+
+EXTRA_DIST += \
+	%reldir%/api.c \
+	%reldir%/exports.sh \
+	%reldir%/no-check.sh \
+	%reldir%/preload.sh \
+	%reldir%/valgrind.sh
