@@ -109,13 +109,12 @@ void *_mi_heap_realloc_zero(mi_heap_t *heap, void *p, size_t newsize, bool zero)
   /* in place while it fits and does not waste more than half */
   if (newsize <= size && newsize >= size / 2)
     return p;
-  void *q = _mi_heap_malloc_zero(heap, newsize, false);
+  /* with zero, the new block is zeroed whole: what lies past the copy must
+   * read as zero, also when a later mi_rezalloc grows it in place */
+  void *q = _mi_heap_malloc_zero(heap, newsize, zero);
   if (q == NULL)
     return NULL;
-  size_t copy = size < newsize ? size : newsize;
-  memcpy(q, p, copy);
-  if (zero && newsize > size)
-    memset((uint8_t *)q + size, 0, newsize - size);
+  memcpy(q, p, size < newsize ? size : newsize);
   mi_free(p);
   return q;
 }

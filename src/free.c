@@ -7,8 +7,11 @@ mi_block_t *_mi_page_block_of(const mi_page_t *page, const void *p) {
   uintptr_t start = (uintptr_t)page->start, addr = (uintptr_t)p;
   if (addr < start || addr >= start + (uintptr_t)page->capacity * page->block_size)
     return NULL;
-  size_t index = (addr - start) / page->block_size;
-  return (mi_block_t *)(start + index * page->block_size);
+  if (page->capacity == 1)
+    return (mi_block_t *)start;
+  /* pages with several blocks span less than 4 GiB: a 32-bit division */
+  uint32_t index = (uint32_t)(addr - start) / (uint32_t)page->block_size;
+  return (mi_block_t *)(start + (size_t)index * page->block_size);
 }
 
 static mi_decl_cold void free_invalid(const void *p, const char *who, const char *why) {
@@ -156,5 +159,5 @@ size_t mi_good_size(size_t size) {
   if (size > PTRDIFF_MAX)
     return size;
   /* a huge block may use the rest of its segment after the header */
-  return _mi_align_up(size + MI_PAGE_START_ALIGN, MI_SEGMENT_SIZE) - MI_PAGE_START_ALIGN;
+  return _mi_align_up(size + MI_SEGMENT_HEADER_SIZE, MI_SEGMENT_SIZE) - MI_SEGMENT_HEADER_SIZE;
 }

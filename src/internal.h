@@ -65,8 +65,8 @@ static inline bool _mi_segmap_is_start(const void *p) {
 /* Small pages have a descriptor per 64 KiB; a medium page uses the first
  * of its eight; large and huge segments have one page. */
 static inline mi_page_t *_mi_segment_page_of(mi_segment_t *segment, const void *p) {
-  size_t idx = ((uintptr_t)p >> MI_SMALL_PAGE_SHIFT) & segment->page_mask;
-  return &segment->pages[idx];
+  size_t offset = ((uintptr_t)p >> (MI_SMALL_PAGE_SHIFT - MI_PAGE_SHIFT_IN_SEGMENT)) & segment->page_offset_mask;
+  return (mi_page_t *)((uint8_t *)segment + offset);
 }
 static inline mi_page_t *_mi_segment_page(mi_segment_t *segment, size_t i) {
   return &segment->pages[i * (MI_MAX_PAGES / segment->page_count)];

@@ -162,7 +162,12 @@ void _mi_page_unfull(mi_page_t *page) {
   mi_heap_t *heap = page->heap;
   _mi_page_queue_remove(heap, &heap->bins[MI_BIN_FULL], page);
   _mi_page_set_flags(page, page->flags & (uint8_t)~MI_PAGE_IN_FULL);
-  _mi_page_queue_push(heap, &heap->bins[page->bin], page);
+  /* at the back: it has few free blocks yet, and gathers more while the
+   * pages in front are used (at the front it would bounce back at once) */
+  mi_page_queue_t *pq = &heap->bins[page->bin];
+  queue_push_back(pq, page);
+  if (pq->first == page)
+    _mi_heap_direct_update(heap, pq);
 }
 
 static void page_to_full(mi_heap_t *heap, mi_page_queue_t *pq, mi_page_t *page) {
@@ -256,7 +261,7 @@ static mi_page_t *find_page(mi_heap_t *heap, uint8_t bin) {
   return page_fresh(heap, pq, bin);
 }
 
-static void *huge_alloc(mi_heap_t *heap, size_t size, size_t alignment) {
+static mi_page_t *huge_alloc(mi_heap_t *heap, size_t size, size_t alignment) {
   mi_page_t *page = _mi_segment_page_alloc(heap, size, alignment);
   if (page == NULL)
     return NULL;
@@ -264,10 +269,9 @@ static void *huge_alloc(mi_heap_t *heap, size_t size, size_t alignment) {
   _mi_page_init(page, heap, page->block_size, MI_BIN_HUGE, page->start, page->block_size);
   _mi_stat_increase(&heap->tld->stats.huge, (int64_t)page->block_size);
   _mi_page_queue_push(heap, pq, page);
-  mi_block_t *block = page->free;
   page->free = NULL;
   page->used = 1;
-  return block;
+  return page;
 }
 
 /* Everything the fast path does not: first use by a thread, empty free
@@ -281,7 +285,8 @@ void *_mi_malloc_generic(mi_heap_t *heap, size_t size, bool zero, size_t alignme
     }
   }
   _mi_deferred_free(heap, false);
-  void *block;
+  mi_page_t *page;
+  mi_block_t *block;
   bool is_zero = false;
   if (size > MI_LARGE_OBJ_MAX || alignment > MI_MAX_ALIGN) {
     if (size > PTRDIFF_MAX) {
@@ -289,14 +294,14 @@ void *_mi_malloc_generic(mi_heap_t *heap, size_t size, bool zero, size_t alignme
       errno = ENOMEM;
       return NULL;
     }
-    block = huge_alloc(heap, size, alignment);
-    is_zero = block != NULL && _mi_ptr_segment(block)->pages[0].is_zero;
+    page = huge_alloc(heap, size, alignment);
+    block = page != NULL ? (mi_block_t *)page->start : NULL;
+    is_zero = page != NULL && page->is_zero;
   } else {
-    mi_page_t *page = find_page(heap, _mi_bin(size));
-    block = NULL;
-    if (page != NULL) {
-      block = page->free;
-      page->free = ((mi_block_t *)block)->next;
+    page = find_page(heap, _mi_bin(size));
+    block = page != NULL ? page->free : NULL;
+    if (block != NULL) {
+      page->free = block->next;
       page->used++;
     }
   }
@@ -305,7 +310,7 @@ void *_mi_malloc_generic(mi_heap_t *heap, size_t size, bool zero, size_t alignme
     return NULL;
   }
   if (zero && !is_zero)
-    memset(block, 0, _mi_segment_page_of(_mi_ptr_segment(block), block)->block_size);
+    memset(block, 0, page->block_size); /* all of it, for mi_rezalloc */
   return block;
 }
 

@@ -7,7 +7,7 @@
 #include <pthread.h>
 #include <stddef.h>
 
-#define MI_CACHE_MAX 16                    /* free segments kept for reuse */
+#define MI_CACHE_BYTES ((size_t)64 << 20)  /* free segments kept for reuse */
 #define MI_RECLAIM_TRIES 8
 
 uint8_t _mi_segmap[MI_SEGMAP_ENTRIES] mi_decl_hidden;
@@ -18,7 +18,7 @@ static _Atomic(size_t) abandoned_count;
 
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static mi_segment_t *cache;          /* guarded by cache_lock */
-static size_t cache_count;
+static size_t cache_bytes;
 
 /* ---- the address-space map ---------------------------------------------- */
 
@@ -55,8 +55,12 @@ mi_segment_t *_mi_segment_of_checked(const void *p) {
 
 /* ---- layout ------------------------------------------------------------- */
 
+_Static_assert(sizeof(mi_page_t) == (1 << MI_PAGE_SHIFT_IN_SEGMENT), "page descriptor size");
+_Static_assert(sizeof(mi_segment_t) <= MI_SEGMENT_HEADER_SIZE, "segment header size");
+_Static_assert(MI_SEGMENT_HEADER_SIZE % MI_PAGE_START_ALIGN == 0, "page start alignment");
+
 static size_t segment_header_size(void) {
-  return _mi_align_up(sizeof(mi_segment_t), MI_PAGE_START_ALIGN);
+  return MI_SEGMENT_HEADER_SIZE;
 }
 
 /* Start and size of the block area of page i. */
@@ -104,12 +108,28 @@ static void list_remove(mi_segment_list_t *list, mi_segment_t *segment) {
 
 /* ---- the segment cache -------------------------------------------------- */
 
-static mi_segment_t *cache_pop(void) {
+static void segment_os_free(mi_segment_t *segment, mi_stats_t *stats) {
+  size_t size = segment->size;
+  segmap_mark(segment, size, false);
+  _mi_stat_decrease(&stats->segments, 1);
+  _mi_os_free(segment, size, size - segment->purged, stats);
+}
+
+/* The smallest cached segment of at least `size` and at most `max` bytes,
+ * or NULL. */
+static mi_segment_t *cache_pop(size_t size, size_t max) {
+  mi_segment_t **best = NULL;
   pthread_mutex_lock(&cache_lock);
-  mi_segment_t *segment = cache;
-  if (segment != NULL) {
-    cache = segment->next;
-    cache_count--;
+  for (mi_segment_t **pp = &cache; *pp != NULL; pp = &(*pp)->next) {
+    size_t s = (*pp)->size;
+    if (s >= size && s <= max && (best == NULL || s < (*best)->size))
+      best = pp;
+  }
+  mi_segment_t *segment = NULL;
+  if (best != NULL) {
+    segment = *best;
+    *best = segment->next;
+    cache_bytes -= segment->size;
   }
   pthread_mutex_unlock(&cache_lock);
   return segment;
@@ -117,27 +137,37 @@ static mi_segment_t *cache_pop(void) {
 
 static bool cache_push(mi_segment_t *segment) {
   long delay = _mi_option_get_fast(mi_option_purge_delay);
-  if (segment->size != MI_SEGMENT_SIZE || delay == 0)
+  if (delay == 0 || segment->size > MI_CACHE_BYTES / 4)
     return false;
   segment->purge_at = _mi_prim_clock_msecs() + (delay < 0 ? 0 : delay);
   segment->thread_id = 0;
+  /* the newest segment is the likeliest to fit the next request: make room
+   * for it by evicting the oldest (at the tail) */
+  mi_segment_t *evicted = NULL;
   pthread_mutex_lock(&cache_lock);
-  bool ok = cache_count < MI_CACHE_MAX;
-  if (ok) {
-    segment->next = cache;
-    cache = segment;
-    cache_count++;
+  while (cache_bytes + segment->size > MI_CACHE_BYTES) {
+    mi_segment_t **pp = &cache;
+    while ((*pp)->next != NULL)
+      pp = &(*pp)->next;
+    mi_segment_t *oldest = *pp;
+    *pp = NULL;
+    cache_bytes -= oldest->size;
+    oldest->next = evicted;
+    evicted = oldest;
   }
+  segment->next = cache;
+  cache = segment;
+  cache_bytes += segment->size;
   pthread_mutex_unlock(&cache_lock);
-  return ok;
+  mi_stats_t *stats = &_mi_tld()->stats;
+  while (evicted != NULL) {
+    mi_segment_t *next = evicted->next;
+    segment_os_free(evicted, stats);
+    evicted = next;
+  }
+  return true;
 }
 
-static void segment_os_free(mi_segment_t *segment, mi_stats_t *stats) {
-  size_t size = segment->size;
-  segmap_mark(segment, size, false);
-  _mi_stat_decrease(&stats->segments, 1);
-  _mi_os_free(segment, size, size - segment->purged, stats);
-}
 
 /* Unmap cached segments whose delay has passed (all of them when forced). */
 void _mi_segment_cache_collect(bool force) {
@@ -152,7 +182,7 @@ void _mi_segment_cache_collect(bool force) {
     mi_segment_t *s = *pp;
     if (force || s->purge_at <= now) {
       *pp = s->next;
-      cache_count--;
+      cache_bytes -= s->size;
       s->next = expired;
       expired = s;
     } else {
@@ -183,8 +213,9 @@ static mi_segment_t *segment_alloc(mi_tld_t *tld, mi_page_kind_t kind, size_t si
   size_t count = segment_kind_pages(kind);
   mi_segment_t *segment = NULL;
   bool fresh = false;
-  if (size == MI_SEGMENT_SIZE && align == MI_SEGMENT_SIZE)
-    segment = cache_pop();
+  /* a huge block may take a somewhat larger segment: it just gets more room */
+  if (align == MI_SEGMENT_SIZE)
+    segment = cache_pop(size, kind == MI_PAGE_HUGE ? 2 * size : size);
   if (segment == NULL) {
     segment = _mi_os_alloc_aligned(size, align, &tld->stats);
     if (segment == NULL)
@@ -203,8 +234,10 @@ static mi_segment_t *segment_alloc(mi_tld_t *tld, mi_page_kind_t kind, size_t si
   }
   segment->thread_id = tld->thread_id;
   segment->cookie = (uintptr_t)segment ^ _mi_process_cookie;
-  segment->size = size;
-  segment->page_mask = (MI_MAX_PAGES - 1) & ~(MI_MAX_PAGES / count - 1);
+  if (fresh)
+    segment->size = size; /* a cached one keeps its (possibly larger) size */
+  size_t index_mask = (MI_MAX_PAGES - 1) & ~(MI_MAX_PAGES / count - 1);
+  segment->page_offset_mask = index_mask << MI_PAGE_SHIFT_IN_SEGMENT;
   segment->kind = kind;
   segment->page_count = (uint32_t)count;
   segment->used = 0;
@@ -278,7 +311,7 @@ mi_page_t *_mi_segment_page_alloc(mi_heap_t *heap, size_t block_size, size_t ali
     if (!large) {
       if (block_size > PTRDIFF_MAX - offset - MI_SEGMENT_SIZE)
         return NULL;
-      size = _mi_align_up(offset + block_size, MI_SEGMENT_SIZE);
+      size = _mi_align_up(offset + (block_size == 0 ? 1 : block_size), MI_SEGMENT_SIZE);
     }
     mi_segment_t *segment = segment_alloc(tld, large ? MI_PAGE_LARGE : MI_PAGE_HUGE, size, align);
     if (segment == NULL)
@@ -289,7 +322,7 @@ mi_page_t *_mi_segment_page_alloc(mi_heap_t *heap, size_t block_size, size_t ali
     if (!large) {
       /* the block starts at `offset`; it may use the rest of the segment */
       page->start = (uint8_t *)segment + offset;
-      page->block_size = size - offset;
+      page->block_size = segment->size - offset;
       return page;
     }
   }

@@ -32,6 +32,7 @@
 #define MI_INTPTR_SIZE 8
 #define MI_MAX_ALIGN 16            /* every block is at least this aligned */
 #define MI_PAGE_START_ALIGN ((size_t)8192) /* pages start at such a boundary */
+#define MI_SEGMENT_HEADER_SIZE ((size_t)16384) /* page descriptors and segment fields */
 
 #define MI_SEGMENT_SHIFT 22        /* 4 MiB segments */
 #define MI_SEGMENT_SIZE ((size_t)1 << MI_SEGMENT_SHIFT)
@@ -99,13 +100,16 @@ typedef struct mi_page_s {
   struct mi_page_s *next;  /* in the heap's bin queue or full list */
   struct mi_page_s *prev;
   int64_t purge_at;        /* msecs when a free page's memory is purged */
-} mi_page_t;
+} __attribute__((aligned(128))) mi_page_t; /* 128 bytes: found by a shift and a mask */
+
+#define MI_PAGE_SHIFT_IN_SEGMENT 7 /* log2(sizeof(mi_page_t)) */
 
 typedef struct mi_segment_s {
+  mi_page_t pages[MI_MAX_PAGES]; /* first, so a pointer finds its page cheaply */
   uintptr_t thread_id;     /* owner (thread pointer) or 0 when abandoned */
   uintptr_t cookie;        /* segment ^ process key: consistency check */
   size_t size;             /* whole mapping, a multiple of MI_SEGMENT_SIZE */
-  size_t page_mask;        /* pages[] index = (p >> MI_SMALL_PAGE_SHIFT) & page_mask */
+  size_t page_offset_mask; /* page = segment + ((p >> 9) & page_offset_mask) */
   mi_page_kind_t kind;
   uint32_t page_count;     /* pages in use, at pages[i * MI_MAX_PAGES / page_count] */
   uint32_t used;           /* pages in use */
@@ -115,7 +119,6 @@ typedef struct mi_segment_s {
   int64_t purge_at;        /* earliest purge_at of its free pages, or 0 */
   size_t purged;           /* bytes currently given back to the OS */
   bool in_free_list;
-  mi_page_t pages[MI_MAX_PAGES];
 } mi_segment_t;
 
 typedef struct mi_page_queue_s {
