@@ -5,9 +5,11 @@
 /* The block of `page` that contains p, or NULL if p is outside its blocks. */
 mi_block_t *_mi_page_block_of(const mi_page_t *page, const void *p) {
   uintptr_t start = (uintptr_t)page->start, addr = (uintptr_t)p;
-  if (addr < start || addr >= start + (uintptr_t)page->capacity * page->block_size)
+  /* reserved and block_size do not change while the page is in use (other
+   * threads call this too); capacity does */
+  if (addr < start || addr >= start + (uintptr_t)page->reserved * page->block_size)
     return NULL;
-  if (page->capacity == 1)
+  if (page->reserved == 1)
     return (mi_block_t *)start;
   /* pages with several blocks span less than 4 GiB: a 32-bit division */
   uint32_t index = (uint32_t)(addr - start) / (uint32_t)page->block_size;
@@ -33,7 +35,7 @@ static mi_block_t *block_checked(mi_segment_t *segment, mi_page_t *page, const v
     free_invalid(p, who, "not inside an allocated block");
     return NULL;
   }
-  if (block != p && !(page->flags & MI_PAGE_HAS_ALIGNED)) {
+  if (block != p && !(_mi_page_flags(page) & MI_PAGE_HAS_ALIGNED)) {
     free_invalid(p, who, "points inside a block");
     return NULL;
   }
@@ -98,7 +100,7 @@ void mi_free(void *p) {
   }
   mi_segment_t *segment = _mi_ptr_segment(p);
   mi_page_t *page = _mi_segment_page_of(segment, p);
-  if (mi_likely(page->owner == _mi_thread_id())) {
+  if (mi_likely(__atomic_load_n(&page->owner, __ATOMIC_RELAXED) == _mi_thread_id())) {
     mi_block_t *block = (mi_block_t *)p;
     block->next = page->local_free;
     page->local_free = block;

@@ -60,7 +60,7 @@ static inline mi_segment_t *_mi_ptr_segment(const void *p) {
 /* True when p lies in a chunk where a segment of ours starts. */
 static inline bool _mi_segmap_is_start(const void *p) {
   size_t idx = (uintptr_t)p >> MI_SEGMENT_SHIFT;
-  return mi_likely(idx < MI_SEGMAP_ENTRIES) && _mi_segmap[idx] == 1;
+  return mi_likely(idx < MI_SEGMAP_ENTRIES) && __atomic_load_n(&_mi_segmap[idx], __ATOMIC_RELAXED) == 1;
 }
 /* Small pages have a descriptor per 64 KiB; a medium page uses the first
  * of its eight; large and huge segments have one page. */
@@ -72,9 +72,15 @@ static inline mi_page_t *_mi_segment_page(mi_segment_t *segment, size_t i) {
   return &segment->pages[i * (MI_MAX_PAGES / segment->page_count)];
 }
 /* Keep page->owner in step with flags and heap (see mi_page_t). */
+/* Other threads read flags and owner (relaxed): a remote mi_free compares
+ * owner with its own id, and looks at MI_PAGE_HAS_ALIGNED. */
 static inline void _mi_page_set_flags(mi_page_t *page, uint8_t flags) {
-  page->flags = flags;
-  page->owner = (flags == 0 && page->heap != NULL) ? page->heap->thread_id : 0;
+  uintptr_t owner = (flags == 0 && page->heap != NULL) ? page->heap->thread_id : 0;
+  __atomic_store_n(&page->flags, flags, __ATOMIC_RELAXED);
+  __atomic_store_n(&page->owner, owner, __ATOMIC_RELAXED);
+}
+static inline uint8_t _mi_page_flags(const mi_page_t *page) {
+  return __atomic_load_n(&page->flags, __ATOMIC_RELAXED);
 }
 static inline size_t _mi_page_area_size(const mi_page_t *page) {
   return (size_t)page->reserved * page->block_size;
