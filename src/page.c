@@ -262,6 +262,7 @@ static mi_page_t *find_page(mi_heap_t *heap, uint8_t bin) {
 }
 
 static mi_page_t *huge_alloc(mi_heap_t *heap, size_t size, size_t alignment) {
+  _mi_segments_purge(heap->tld, false);
   mi_page_t *page = _mi_segment_page_alloc(heap, size, alignment);
   if (page == NULL)
     return NULL;
@@ -277,7 +278,8 @@ static mi_page_t *huge_alloc(mi_heap_t *heap, size_t size, size_t alignment) {
 /* Everything the fast path does not: first use by a thread, empty free
  * lists, new pages, huge blocks, zeroing and the alignment of huge blocks. */
 void *_mi_malloc_generic(mi_heap_t *heap, size_t size, bool zero, size_t alignment) {
-  if (mi_unlikely(heap == &_mi_heap_empty)) {
+  /* the empty sentinel, or a heap that is not this thread's */
+  if (mi_unlikely(heap->thread_id != _mi_thread_id())) {
     heap = _mi_heap_init_thread();
     if (heap == NULL) {
       errno = ENOMEM;

@@ -7,7 +7,7 @@
 #include <pthread.h>
 #include <stddef.h>
 
-#define MI_CACHE_BYTES ((size_t)64 << 20)  /* free segments kept for reuse */
+#define MI_CACHE_BYTES ((size_t)512 << 20) /* free segments kept (until purge_delay) */
 #define MI_RECLAIM_TRIES 8
 
 uint8_t _mi_segmap[MI_SEGMAP_ENTRIES] mi_decl_hidden;
@@ -19,6 +19,7 @@ static _Atomic(size_t) abandoned_count;
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static mi_segment_t *cache;          /* guarded by cache_lock */
 static size_t cache_bytes;
+static _Atomic(int64_t) cache_expire; /* earliest purge_at in the cache, or 0 */
 
 /* ---- the address-space map ---------------------------------------------- */
 
@@ -115,15 +116,21 @@ static void segment_os_free(mi_segment_t *segment, mi_stats_t *stats) {
   _mi_os_free(segment, size, size - segment->purged, stats);
 }
 
-/* The smallest cached segment of at least `size` and at most `max` bytes,
- * or NULL. */
-static mi_segment_t *cache_pop(size_t size, size_t max) {
+/* The cached segment that best fits `size` bytes: with `exact`, the
+ * smallest of at least `size` and at most twice that; otherwise the one
+ * that keeps most pages for it (then the smaller).  NULL if none. */
+static mi_segment_t *cache_pop(size_t size, bool exact) {
   mi_segment_t **best = NULL;
+  size_t best_keep = 0;
   pthread_mutex_lock(&cache_lock);
   for (mi_segment_t **pp = &cache; *pp != NULL; pp = &(*pp)->next) {
-    size_t s = (*pp)->size;
-    if (s >= size && s <= max && (best == NULL || s < (*best)->size))
+    size_t s = (*pp)->size, keep = s < size ? s : size;
+    if (exact ? (s < size || s > 2 * size) : keep < best_keep)
+      continue;
+    if (best == NULL || (exact ? s < (*best)->size : keep > best_keep || s < (*best)->size)) {
       best = pp;
+      best_keep = keep;
+    }
   }
   mi_segment_t *segment = NULL;
   if (best != NULL) {
@@ -158,6 +165,9 @@ static bool cache_push(mi_segment_t *segment) {
   segment->next = cache;
   cache = segment;
   cache_bytes += segment->size;
+  int64_t due = atomic_load_explicit(&cache_expire, memory_order_relaxed);
+  if (due == 0 || segment->purge_at < due)
+    atomic_store_explicit(&cache_expire, segment->purge_at, memory_order_relaxed);
   pthread_mutex_unlock(&cache_lock);
   mi_stats_t *stats = &_mi_tld()->stats;
   while (evicted != NULL) {
@@ -169,13 +179,53 @@ static bool cache_push(mi_segment_t *segment) {
 }
 
 
+/* Cut a free segment after `size` bytes; the rest becomes a cached segment
+ * of its own (chunks are aligned, so this needs no system call). */
+static void segment_split(mi_segment_t *segment, size_t size) {
+  mi_segment_t *rest = (mi_segment_t *)((uint8_t *)segment + size);
+  rest->size = segment->size - size;
+  rest->purged = 0; /* only one-chunk segments have purged pages */
+  rest->cookie = (uintptr_t)rest ^ _mi_process_cookie;
+  rest->thread_id = 0;
+  rest->kind = MI_PAGE_HUGE;
+  rest->page_count = 1;
+  rest->used = 0;
+  memset(rest->pages, 0, sizeof rest->pages);
+  segmap_mark(rest, rest->size, true);
+  segment->size = size;
+  if (!cache_push(rest))
+    segment_os_free(rest, &_mi_tld()->stats);
+}
+
+/* Move a free segment to a new aligned address with a new size, keeping its
+ * pages; NULL (and the segment released) if the OS cannot. */
+static mi_segment_t *segment_resize(mi_segment_t *segment, size_t size, mi_stats_t *stats) {
+  size_t old = segment->size;
+  void *moved = NULL;
+  segmap_mark(segment, old, false);
+  if (_mi_prim_remap(segment, old, size, MI_SEGMENT_SIZE, &moved) != 0) {
+    segment_os_free(segment, stats);
+    return NULL;
+  }
+  segment = moved;
+  segment->size = size;
+  segmap_mark(segment, size, true);
+  _mi_stat_increase(&stats->reserved, (int64_t)size);
+  _mi_stat_decrease(&stats->reserved, (int64_t)old);
+  _mi_stat_increase(&stats->committed, (int64_t)size);
+  _mi_stat_decrease(&stats->committed, (int64_t)(old - segment->purged));
+  segment->purged = 0;
+  stats->remaps++;
+  return segment;
+}
+
 /* Unmap cached segments whose delay has passed (all of them when forced). */
 void _mi_segment_cache_collect(bool force) {
   mi_tld_t *tld = _mi_tld();
   long delay = _mi_option_get_fast(mi_option_purge_delay);
   if (delay < 0 && !force)
     return;
-  int64_t now = _mi_prim_clock_msecs();
+  int64_t now = _mi_prim_clock_msecs(), due = 0;
   mi_segment_t *expired = NULL;
   pthread_mutex_lock(&cache_lock);
   for (mi_segment_t **pp = &cache; *pp != NULL;) {
@@ -186,9 +236,12 @@ void _mi_segment_cache_collect(bool force) {
       s->next = expired;
       expired = s;
     } else {
+      if (due == 0 || s->purge_at < due)
+        due = s->purge_at;
       pp = &s->next;
     }
   }
+  atomic_store_explicit(&cache_expire, due, memory_order_relaxed);
   pthread_mutex_unlock(&cache_lock);
   while (expired != NULL) {
     mi_segment_t *next = expired->next;
@@ -213,10 +266,21 @@ static mi_segment_t *segment_alloc(mi_tld_t *tld, mi_page_kind_t kind, size_t si
   size_t count = segment_kind_pages(kind);
   mi_segment_t *segment = NULL;
   bool fresh = false;
-  /* a huge block may take a somewhat larger segment: it just gets more room */
-  if (align == MI_SEGMENT_SIZE)
-    segment = cache_pop(size, kind == MI_PAGE_HUGE ? 2 * size : size);
-  if (segment == NULL) {
+  /* a huge block may take a somewhat larger segment: it just gets more room;
+   * failing that, any cached segment resized keeps its resident pages */
+  if (align == MI_SEGMENT_SIZE) {
+    segment = cache_pop(size, kind == MI_PAGE_HUGE);
+    if (segment != NULL && kind != MI_PAGE_HUGE && segment->size > size)
+      segment_split(segment, size); /* other kinds need exactly one chunk */
+    if (segment == NULL && kind == MI_PAGE_HUGE) {
+      segment = cache_pop(size, false);
+      if (segment != NULL)
+        segment = segment_resize(segment, size, &tld->stats);
+    }
+  }
+  if (segment != NULL) {
+    tld->stats.cache_hits++;
+  } else {
     segment = _mi_os_alloc_aligned(size, align, &tld->stats);
     if (segment == NULL)
       return NULL;
@@ -236,6 +300,8 @@ static mi_segment_t *segment_alloc(mi_tld_t *tld, mi_page_kind_t kind, size_t si
   segment->cookie = (uintptr_t)segment ^ _mi_process_cookie;
   if (fresh)
     segment->size = size; /* a cached one keeps its (possibly larger) size */
+  else if (segment->size < size)
+    return NULL; /* unreachable: the cache and resize give at least `size` */
   size_t index_mask = (MI_MAX_PAGES - 1) & ~(MI_MAX_PAGES / count - 1);
   segment->page_offset_mask = index_mask << MI_PAGE_SHIFT_IN_SEGMENT;
   segment->kind = kind;
@@ -414,15 +480,17 @@ static void purge_list(mi_segment_list_t *list, int64_t now, bool force, mi_tld_
 
 /* Purge what is due (everything when forced); cheap when nothing is. */
 void _mi_segments_purge(mi_tld_t *tld, bool force) {
-  if (!force && tld->purge_due == 0)
+  int64_t cache_due = atomic_load_explicit(&cache_expire, memory_order_relaxed);
+  if (!force && tld->purge_due == 0 && cache_due == 0)
     return;
   int64_t now = _mi_prim_clock_msecs();
-  if (!force && now < tld->purge_due)
-    return;
-  tld->purge_due = 0;
-  purge_list(&tld->small_free, now, force, tld);
-  purge_list(&tld->medium_free, now, force, tld);
-  _mi_segment_cache_collect(force);
+  if (force || (tld->purge_due != 0 && now >= tld->purge_due)) {
+    tld->purge_due = 0;
+    purge_list(&tld->small_free, now, force, tld);
+    purge_list(&tld->medium_free, now, force, tld);
+  }
+  if (force || (cache_due != 0 && now >= cache_due))
+    _mi_segment_cache_collect(force);
 }
 
 /* ---- abandonment and reclaiming ----------------------------------------- */

@@ -25,6 +25,11 @@ int _mi_prim_alloc(size_t size, size_t align, void **addr);
 /* Reserve address space without access (for the address-space map). */
 int _mi_prim_reserve(size_t size, void **addr);
 int _mi_prim_free(void *addr, size_t size);
+/* Move the mapping [addr, addr+size) to a new address aligned to `align`,
+ * resized to newsize, keeping its pages (no copy, no new faults for the
+ * kept part); the old range is gone afterwards.  ENOTSUP where the OS
+ * cannot do it. */
+int _mi_prim_remap(void *addr, size_t size, size_t newsize, size_t align, void **newaddr);
 /* Give the physical memory back; the range stays mapped and reads as zero
  * afterwards when `decommit` is true (MADV_DONTNEED), or may keep its old
  * contents until reclaimed (MADV_FREE) otherwise. */
@@ -47,11 +52,6 @@ bool _mi_prim_getenv(const char *name, char *buf, size_t size);
 /* Random bits for cookies; never fails (falls back to time and addresses). */
 uintptr_t _mi_prim_random(void);
 
-/* Thread-exit notification: `done` is called with `value` when a thread that
- * called _mi_prim_thread_register exits. */
-void _mi_prim_thread_setup(void (*done)(void *value));
-void _mi_prim_thread_register(void *value);
-void _mi_prim_thread_unregister(void);
 /* Fork handlers, registered once. */
 void _mi_prim_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void));
 

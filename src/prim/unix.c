@@ -62,6 +62,39 @@ int _mi_prim_alloc(size_t size, size_t align, void **addr) {
   return rc;
 }
 
+int _mi_prim_remap(void *addr, size_t size, size_t newsize, size_t align, void **newaddr) {
+#if defined(__linux__) && defined(MREMAP_FIXED)
+  int err = errno;
+  void *p;
+  /* an aligned hole to move into */
+  int rc = mmap_at(NULL, newsize + align, PROT_NONE, MAP_NORESERVE, &p);
+  if (rc == 0) {
+    uintptr_t start = ((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1);
+    size_t pre = start - (uintptr_t)p;
+    if (pre > 0)
+      munmap(p, pre);
+    if (align - pre > 0)
+      munmap((void *)(start + newsize), align - pre);
+    void *q = mremap(addr, size, newsize, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)start);
+    if (q == MAP_FAILED) {
+      rc = errno;
+      munmap((void *)start, newsize);
+    } else {
+      *newaddr = q;
+    }
+  }
+  errno = err;
+  return rc;
+#else
+  (void)addr;
+  (void)size;
+  (void)newsize;
+  (void)align;
+  (void)newaddr;
+  return ENOTSUP;
+#endif
+}
+
 int _mi_prim_reserve(size_t size, void **addr) {
   int err = errno;
   int rc = mmap_at(NULL, size, PROT_READ | PROT_WRITE, MAP_NORESERVE, addr);
@@ -202,24 +235,6 @@ uintptr_t _mi_prim_random(void) {
   clock_gettime(CLOCK_REALTIME, &ts);
   r = (uintptr_t)ts.tv_nsec * 0x9e3779b97f4a7c15ULL ^ (uintptr_t)&r ^ (uintptr_t)getpid() << 32;
   return r | 1;
-}
-
-static pthread_key_t thread_key;
-static bool thread_key_ok;
-
-void _mi_prim_thread_setup(void (*done)(void *value)) {
-  if (!thread_key_ok)
-    thread_key_ok = pthread_key_create(&thread_key, done) == 0;
-}
-
-void _mi_prim_thread_register(void *value) {
-  if (thread_key_ok)
-    pthread_setspecific(thread_key, value);
-}
-
-void _mi_prim_thread_unregister(void) {
-  if (thread_key_ok)
-    pthread_setspecific(thread_key, NULL);
 }
 
 void _mi_prim_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void)) {
