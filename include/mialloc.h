@@ -8,6 +8,7 @@
 #ifndef MIALLOC_H
 #define MIALLOC_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -163,6 +164,19 @@ mi_decl_export void mi_stats_merge(void) mi_attr_noexcept;
 mi_decl_export void mi_register_output(mi_output_fun *out, void *arg) mi_attr_noexcept;
 mi_decl_export void mi_register_error(mi_error_fun *fun, void *arg) mi_attr_noexcept;
 mi_decl_export void mi_register_deferred_free(mi_deferred_free_fun *fun, void *arg) mi_attr_noexcept;
+
+/* ---- thread-local storage ------------------------------------------------- */
+/* The mechanism that holds each thread's heap pointer, chosen at configure
+ * time: "initial-exec", "dynamic", "pthread" or "slot" ("pthread" also once
+ * the slot mechanism has fallen back after a conflict). */
+mi_decl_nodiscard mi_decl_export const char *mi_tls_mechanism(void) mi_attr_noexcept;
+/* The slot index for the "slot" mechanism, or -1. */
+mi_decl_nodiscard mi_decl_export long mi_tls_slot(void) mi_attr_noexcept;
+/* How many threads found a foreign value in mialloc's TLS slot. */
+mi_decl_nodiscard mi_decl_export size_t mi_tls_conflicts(void) mi_attr_noexcept;
+/* Error code given to mi_register_error handlers when another component
+ * was found using the TLS slot (see mi_tls_mechanism(3)). */
+#define MI_ERROR_TLS_CONFLICT EBUSY
 
 /* ---- options ------------------------------------------------------------- */
 /* Each option is read once from the environment as MIALLOC_<NAME>. */

@@ -86,6 +86,9 @@ dist_man_MANS += \
 	%reldir%/mi_strndup.3 \
 	%reldir%/mi_thread_done.3 \
 	%reldir%/mi_thread_init.3 \
+	%reldir%/mi_tls_conflicts.3 \
+	%reldir%/mi_tls_mechanism.3 \
+	%reldir%/mi_tls_slot.3 \
 	%reldir%/mi_usable_size.3 \
 	%reldir%/mi_valloc.3 \
 	%reldir%/mi_version.3 \

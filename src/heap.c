@@ -49,7 +49,7 @@ mi_heap_t *mi_heap_new(void) {
   mi_heap_t *backing = mi_heap_get_backing();
   if (backing == NULL)
     return NULL;
-  mi_heap_t *heap = mi_heap_malloc(backing, sizeof(mi_heap_t));
+  mi_heap_t *heap = _mi_heap_slot_alloc(); /* heaps live in heap slots (tls.c) */
   if (heap == NULL)
     return NULL;
   heap_init(heap, backing->tld);
@@ -64,7 +64,7 @@ static void heap_unlink(mi_heap_t *heap) {
       break;
     }
   }
-  if (_mi_heap_default() == heap)
+  if (_mi_tls_resolve() == heap)
     _mi_heap_set_default(heap->tld->backing);
   heap->cookie = 0;
 }
@@ -89,7 +89,7 @@ void mi_heap_delete(mi_heap_t *heap) {
     return;
   _mi_heap_visit_pages(heap, page_move_to_backing, backing);
   heap_unlink(heap);
-  mi_free(heap);
+  _mi_heap_slot_free(heap);
 }
 
 static bool page_destroy(mi_heap_t *heap, mi_page_queue_t *pq, mi_page_t *page, void *arg) {
@@ -110,7 +110,7 @@ void mi_heap_destroy(mi_heap_t *heap) {
   }
   _mi_heap_visit_pages(heap, page_destroy, NULL);
   heap_unlink(heap);
-  mi_free(heap);
+  _mi_heap_slot_free(heap);
 }
 
 static bool page_collect(mi_heap_t *heap, mi_page_queue_t *pq, mi_page_t *page, void *arg) {
@@ -138,7 +138,7 @@ void mi_heap_collect(mi_heap_t *heap, bool force) {
 }
 
 void mi_collect(bool force) {
-  mi_heap_t *heap = _mi_heap_default();
+  mi_heap_t *heap = _mi_tls_resolve();
   if (heap != &_mi_heap_empty)
     mi_heap_collect(heap, force);
   else if (force)
@@ -191,7 +191,7 @@ mi_heap_t *mi_heap_set_default(mi_heap_t *heap) {
 }
 
 mi_heap_t *mi_heap_get_default(void) {
-  mi_heap_t *heap = _mi_heap_default();
+  mi_heap_t *heap = _mi_tls_resolve();
   if (heap == &_mi_heap_empty)
     heap = _mi_heap_init_thread();
   return heap;

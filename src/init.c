@@ -1,9 +1,7 @@
 /* init.c - life cycle: process start and exit, thread start and exit, fork.
- * The main thread's data is static; other threads' data comes from a pool
- * of OS pages that is recycled as threads come and go. */
+ * Each thread's data (its backing heap and thread-local data) lives in a
+ * heap slot from tls.c, recycled as threads come and go. */
 #include "internal.h"
-
-#include <pthread.h>
 
 const mi_page_t _mi_page_empty;
 mi_heap_t _mi_heap_empty = {.direct = {[0 ... MI_DIRECT_COUNT - 1] = (mi_page_t *)&_mi_page_empty}};
@@ -15,42 +13,16 @@ static int64_t process_start_msecs;
 static _Atomic(size_t) thread_count;
 
 typedef struct mi_thread_data_s {
-  mi_heap_t heap;
+  mi_heap_t heap; /* first: the heap is what a heap slot points at */
   mi_tld_t tld;
-  struct mi_thread_data_s *next_free;
 } mi_thread_data_t;
 
-static mi_thread_data_t main_data;
-static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
-static mi_thread_data_t *pool; /* guarded by pool_lock */
-
-static mi_thread_data_t *thread_data_alloc(void) {
-  pthread_mutex_lock(&pool_lock);
-  mi_thread_data_t *td = pool;
-  if (td != NULL)
-    pool = td->next_free;
-  pthread_mutex_unlock(&pool_lock);
-  if (td != NULL)
-    return td;
-  void *p = NULL;
-  size_t size = _mi_align_up(sizeof(mi_thread_data_t), _mi_os_page_size());
-  if (_mi_prim_alloc(size, _mi_os_page_size(), &p) != 0)
-    return NULL;
-  return p;
-}
-
-static void thread_data_free(mi_thread_data_t *td) {
-  if (td == &main_data)
-    return;
-  pthread_mutex_lock(&pool_lock);
-  td->next_free = pool;
-  pool = td;
-  pthread_mutex_unlock(&pool_lock);
-}
+static uintptr_t main_thread_id;
+static mi_tld_t fallback_tld; /* statistics of threads without a heap */
 
 mi_tld_t *_mi_tld(void) {
   mi_heap_t *heap = mi_heap_get_default();
-  return heap != NULL ? heap->tld : &main_data.tld;
+  return heap != NULL ? heap->tld : &fallback_tld;
 }
 
 size_t _mi_thread_count(void) {
@@ -60,48 +32,46 @@ size_t _mi_thread_count(void) {
 /* ---- threads ---------------------------------------------------------------- */
 
 static bool is_main_thread(void) {
-  return main_data.tld.thread_id == 0 || main_data.tld.thread_id == _mi_thread_id();
+  return main_thread_id == 0 || main_thread_id == _mi_thread_id();
 }
 
-/* Set up the calling thread; returns its heap, or NULL when out of memory. */
+/* Set up the calling thread; returns its heap, or NULL when out of memory.
+ * Thread data lives in a heap slot (see tls.c), as every heap does. */
 mi_heap_t *_mi_heap_init_thread(void) {
-  mi_heap_t *heap = _mi_heap_default();
-  if (heap != &_mi_heap_empty)
+  mi_heap_t *heap = _mi_tls_resolve();
+  if (heap->thread_id == _mi_thread_id() && heap != &_mi_heap_empty)
     return heap;
   mi_process_init();
-  mi_thread_data_t *td = is_main_thread() ? &main_data : thread_data_alloc();
+  mi_thread_data_t *td = _mi_heap_slot_alloc();
   if (td == NULL)
     return NULL;
-  memset(td, 0, sizeof *td);
   td->tld.thread_id = _mi_thread_id();
   _mi_heap_init_backing(&td->heap, &td->tld);
   _mi_heap_set_default(&td->heap);
-  _mi_prim_thread_register(td);
   _mi_stat_increase(&td->tld.stats.threads, 1);
   atomic_fetch_add_explicit(&thread_count, 1, memory_order_relaxed);
   return &td->heap;
 }
 
-/* Thread exit (from the platform's thread-exit hook, or mi_thread_done). */
+/* Thread exit: from the pthread key's destructor (which passes the heap
+ * that was the default), or mi_thread_done. */
 void _mi_thread_done(void *value) {
-  (void)value;
-  mi_heap_t *heap = _mi_heap_default();
-  if (heap == &_mi_heap_empty)
+  mi_heap_t *heap = value != NULL ? (mi_heap_t *)value : _mi_tls_resolve();
+  if (heap == &_mi_heap_empty || heap->tld == NULL || heap->thread_id != _mi_thread_id())
     return;
   mi_tld_t *tld = heap->tld;
   mi_heap_t *backing = tld->backing;
+  _mi_heap_set_default(backing);
   while (tld->heaps != backing || backing->next != NULL) {
     mi_heap_t *h = tld->heaps == backing ? backing->next : tld->heaps;
     mi_heap_delete(h);
   }
-  _mi_heap_set_default(backing);
   _mi_heap_collect_abandon(backing);
   _mi_stat_decrease(&tld->stats.threads, 1);
   _mi_stats_merge_from(&tld->stats);
   _mi_heap_set_default(&_mi_heap_empty);
-  _mi_prim_thread_unregister();
   atomic_fetch_sub_explicit(&thread_count, 1, memory_order_relaxed);
-  thread_data_free((mi_thread_data_t *)((uint8_t *)tld - offsetof(mi_thread_data_t, tld)));
+  _mi_heap_slot_free((mi_thread_data_t *)((uint8_t *)tld - offsetof(mi_thread_data_t, tld)));
 }
 
 void mi_thread_init(void) {
@@ -117,19 +87,19 @@ void mi_thread_done(void) {
 /* ---- fork -------------------------------------------------------------------- */
 
 static void fork_prepare(void) {
-  pthread_mutex_lock(&pool_lock);
+  _mi_tls_lock();
   _mi_segments_lock();
 }
 
 static void fork_parent(void) {
   _mi_segments_unlock();
-  pthread_mutex_unlock(&pool_lock);
+  _mi_tls_unlock();
 }
 
 /* Only the forking thread lives on in the child: its heap stays as it is;
  * blocks of the other threads stay valid, and frees of them are lock-free. */
 static void fork_child(void) {
-  pthread_mutex_init(&pool_lock, NULL);
+  _mi_tls_fork_child();
   _mi_segments_fork_child();
   atomic_store_explicit(&thread_count, 1, memory_order_relaxed);
 }
@@ -142,12 +112,16 @@ void mi_process_init(void) {
   _mi_process_is_initialized = true;
   process_start_msecs = _mi_prim_clock_msecs();
   _mi_process_cookie = _mi_prim_random() | 1;
-  main_data.tld.thread_id = _mi_thread_id(); /* the first thread here is the main one */
+  main_thread_id = _mi_thread_id(); /* the first thread here is the main one */
   _mi_options_init();
-  _mi_prim_thread_setup(_mi_thread_done);
+  _mi_tls_process_init(_mi_thread_done);
   _mi_prim_atfork(fork_prepare, fork_parent, fork_child);
-  _mi_verbose_message("mialloc %d.%d.%d, thread-local heap via %s\n", MIALLOC_VERSION_MAJOR,
-                      MIALLOC_VERSION_MINOR, MIALLOC_VERSION_PATCH, MI_TLS_NAME);
+  if (MI_TLS_SLOT_INDEX >= 0)
+    _mi_verbose_message("mialloc %d.%d.%d, thread-local heap pointer: %s %d\n", MIALLOC_VERSION_MAJOR,
+                        MIALLOC_VERSION_MINOR, MIALLOC_VERSION_PATCH, MI_TLS_NAME, MI_TLS_SLOT_INDEX);
+  else
+    _mi_verbose_message("mialloc %d.%d.%d, thread-local heap pointer: %s\n", MIALLOC_VERSION_MAJOR,
+                        MIALLOC_VERSION_MINOR, MIALLOC_VERSION_PATCH, MI_TLS_NAME);
   long reserve = mi_option_get(mi_option_reserve_os_memory);
   if (reserve > 0)
     _mi_verbose_message("reserve_os_memory=%ld KiB is accepted; memory is mapped on demand\n", reserve);

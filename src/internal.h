@@ -11,11 +11,6 @@
 #include <errno.h>
 #include <string.h>
 
-#define mi_likely(x) __builtin_expect(!!(x), 1)
-#define mi_unlikely(x) __builtin_expect(!!(x), 0)
-#define mi_decl_noinline __attribute__((noinline))
-#define mi_decl_cold __attribute__((noinline, cold))
-#define mi_decl_hidden __attribute__((visibility("hidden")))
 
 #if MI_DEBUG
 #define mi_assert(x) ((x) ? (void)0 : _mi_assert_fail(#x, __FILE__, __LINE__, __func__))
@@ -107,6 +102,8 @@ mi_segment_t *_mi_segment_of_checked(const void *p);
 void _mi_segments_fork_child(void);
 void _mi_segments_lock(void);
 void _mi_segments_unlock(void);
+void _mi_tls_lock(void);
+void _mi_tls_unlock(void);
 
 /* ---- page.c ---- */
 void *_mi_malloc_generic(mi_heap_t *heap, size_t size, bool zero, size_t alignment);

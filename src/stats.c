@@ -56,13 +56,13 @@ void _mi_stats_merge_from(mi_stats_t *stats) {
 }
 
 void mi_stats_merge(void) {
-  mi_heap_t *heap = _mi_heap_default();
+  mi_heap_t *heap = _mi_tls_resolve();
   if (heap != &_mi_heap_empty)
     _mi_stats_merge_from(&heap->tld->stats);
 }
 
 void mi_stats_reset(void) {
-  mi_heap_t *heap = _mi_heap_default();
+  mi_heap_t *heap = _mi_tls_resolve();
   if (heap != &_mi_heap_empty)
     memset(&heap->tld->stats, 0, sizeof heap->tld->stats);
   pthread_mutex_lock(&stats_lock);
@@ -147,8 +147,8 @@ static void print_process(printer_t *pr) {
 }
 
 static void stats_print(const mi_stats_t *s, printer_t *pr) {
-  print(pr, "mialloc %d.%d.%d statistics (tls: %s)\n", MIALLOC_VERSION_MAJOR, MIALLOC_VERSION_MINOR,
-        MIALLOC_VERSION_PATCH, MI_TLS_NAME);
+  print(pr, "mialloc %d.%d.%d statistics (tls: %s, slot %ld, %zu conflicts)\n", MIALLOC_VERSION_MAJOR,
+        MIALLOC_VERSION_MINOR, MIALLOC_VERSION_PATCH, mi_tls_mechanism(), mi_tls_slot(), mi_tls_conflicts());
   print_bins(pr, s);
   print(pr, "%-14s %12s %12s %12s %12s\n", "totals", "peak", "total", "freed", "current");
   print_count(pr, "reserved", &s->reserved, true);
@@ -157,9 +157,10 @@ static void stats_print(const mi_stats_t *s, printer_t *pr) {
   print_count(pr, "segments", &s->segments, false);
   print_count(pr, "pages", &s->pages, false);
   print_count(pr, "threads", &s->threads, false);
-  print(pr, "mmaps: %lld, purges: %lld (%lld KiB), abandoned: %lld, reclaimed: %lld, remote frees "
-            "collected: %lld\n",
-        (long long)s->mmap_calls, (long long)s->purges, (long long)(s->purged_bytes / 1024),
+  print(pr, "mmaps: %lld, segment cache hits: %lld (resized: %lld), purges: %lld (%lld KiB), "
+            "abandoned: %lld, reclaimed: %lld, remote frees collected: %lld\n",
+        (long long)s->mmap_calls, (long long)s->cache_hits, (long long)s->remaps, (long long)s->purges,
+        (long long)(s->purged_bytes / 1024),
         (long long)s->abandoned, (long long)s->reclaimed, (long long)s->xthread_collects);
   print(pr, "threads: %zu running\n", _mi_thread_count());
   print_process(pr);

@@ -1,13 +1,22 @@
 /* tls.h - where a thread finds its default heap.
  *
- * The whole allocator reaches the per-thread heap only through these inline
- * functions:
+ * The whole allocator reaches the per-thread heap only through these:
  *   _mi_heap_default()        the thread's default heap; never NULL: it is
- *                             &_mi_heap_empty until the thread is set up
- *   _mi_heap_set_default(h)   store the pointer
+ *                             &_mi_heap_empty until the thread is set up, so
+ *                             the fast path needs no "initialised?" test
+ *   _mi_tls_resolve()         the same, but never the empty heap for a thread
+ *                             that has one (slow paths use this: the slot
+ *                             mechanism's fast accessor may say "empty" when
+ *                             it cannot prove the slot value is ours)
+ *   _mi_heap_set_default(h)   make h the default (&_mi_heap_empty: none)
  *   _mi_thread_id()           a cheap unique id of the running thread
  * Exactly one mechanism header provides the storage, chosen by configure
- * (MI_TLS_* in config.h).
+ * (MI_TLS_INITIAL_EXEC, MI_TLS_DYNAMIC, MI_TLS_PTHREAD or MI_TLS_SLOT in
+ * config.h); each defines MI_TLS_NAME and MI_TLS_SLOT_INDEX (-1 unless slot).
+ *
+ * Every mechanism also keeps the default heap in a pthread key: its
+ * destructor runs the thread-exit work, and the slot mechanism falls back to
+ * it for good when someone else writes to its slot (see tls.c).
  */
 #ifndef MI_TLS_H
 #define MI_TLS_H
@@ -28,10 +37,42 @@ static inline uintptr_t _mi_thread_id(void) {
 #endif
 }
 
-#if defined(MI_TLS_INITIAL_EXEC) || !defined(MI_TLS_MECHANISM)
+/* ---- tls.c: shared by all mechanisms ---------------------------------------- */
+void _mi_tls_process_init(void (*thread_done)(void *heap));
+void _mi_tls_key_set(mi_heap_t *heap);     /* the pthread key's copy */
+mi_heap_t *_mi_tls_key_get(void);
+void _mi_tls_fork_child(void);
+
+/* Heap memory: fixed-size slots in one reserved region of this instance,
+ * so that a pointer can be proven to be one of its heaps by arithmetic. */
+#define MI_HEAP_SLOT_SHIFT 13
+#define MI_HEAP_SLOT_SIZE ((size_t)1 << MI_HEAP_SLOT_SHIFT)
+/* Two plain hidden globals, so that the fast path addresses them directly. */
+extern uintptr_t _mi_heap_region_base mi_decl_hidden;
+extern _Atomic(size_t) _mi_heap_region_limit mi_decl_hidden; /* slots a valid slot
+                                                                 value may point at; 0 = trust none */
+void *_mi_heap_slot_alloc(void);
+void _mi_heap_slot_free(void *slot);
+
+/* True when v is the start of a heap slot handed out by this instance:
+ * (v - base) rotated right by the slot shift is below the slot count only
+ * if it is a multiple of the slot size (else the low bits land on top). */
+static inline bool _mi_heap_region_contains(uintptr_t v, size_t limit) {
+  uintptr_t d = v - _mi_heap_region_base;
+  d = (d >> MI_HEAP_SLOT_SHIFT) | (d << (64 - MI_HEAP_SLOT_SHIFT));
+  return d < limit;
+}
+
+#if defined(MI_TLS_INITIAL_EXEC)
 #include "tls/initial-exec.h"
+#elif defined(MI_TLS_DYNAMIC)
+#include "tls/dynamic.h"
+#elif defined(MI_TLS_PTHREAD)
+#include "tls/pthread.h"
+#elif defined(MI_TLS_SLOT)
+#include "tls/slot.h"
 #else
-#error "unknown TLS mechanism"
+#error "no TLS mechanism chosen: configure defines one of MI_TLS_INITIAL_EXEC, MI_TLS_DYNAMIC, MI_TLS_PTHREAD, MI_TLS_SLOT"
 #endif
 
 #endif /* MI_TLS_H */

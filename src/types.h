@@ -29,6 +29,12 @@
 
 #include "mialloc.h"
 
+#define mi_likely(x) __builtin_expect(!!(x), 1)
+#define mi_unlikely(x) __builtin_expect(!!(x), 0)
+#define mi_decl_noinline __attribute__((noinline))
+#define mi_decl_cold __attribute__((noinline, cold))
+#define mi_decl_hidden __attribute__((visibility("hidden")))
+
 #define MI_INTPTR_SIZE 8
 #define MI_MAX_ALIGN 16            /* every block is at least this aligned */
 #define MI_PAGE_START_ALIGN ((size_t)8192) /* pages start at such a boundary */
@@ -144,6 +150,8 @@ typedef struct mi_stats_s {
   mi_stat_count_t bins[MI_BIN_COUNT]; /* pages per size class */
   int64_t bin_blocks[MI_BIN_COUNT];   /* blocks handed to free lists */
   int64_t mmap_calls;
+  int64_t cache_hits;          /* segments reused from the segment cache */
+  int64_t remaps;              /* cached segments moved and resized */
   int64_t purges;
   int64_t purged_bytes;
   int64_t abandoned;

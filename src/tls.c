@@ -1,0 +1,174 @@
+/* tls.c - what the TLS mechanisms share: the pthread key (thread exit, the
+ * pthread mechanism, the slot mechanism's fallback), the heap region that
+ * lets a slot value be proven to be ours, and the slot mechanism's cold
+ * path: detecting a foreign value, reporting it once, falling back. */
+#include "internal.h"
+
+#include <pthread.h>
+
+#define MI_HEAP_REGION_SIZE ((size_t)256 << 20) /* 32768 heaps; address space only */
+
+pthread_key_t _mi_tls_key mi_decl_hidden;
+static bool key_ok;
+
+uintptr_t _mi_heap_region_base mi_decl_hidden;
+_Atomic(size_t) _mi_heap_region_limit mi_decl_hidden;
+static size_t region_slots;   /* handed out so far; guarded by region_lock */
+static size_t region_max;
+static void *free_slots;      /* guarded by region_lock */
+static pthread_mutex_t region_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static _Atomic(size_t) conflicts;
+static atomic_bool fallback;  /* the slot was found taken: use the key */
+
+_Static_assert(sizeof(mi_heap_t) + sizeof(mi_tld_t) + sizeof(void *) <= MI_HEAP_SLOT_SIZE,
+               "thread data must fit a heap slot");
+
+/* ---- the pthread key ---------------------------------------------------------- */
+
+void _mi_tls_process_init(void (*thread_done)(void *heap)) {
+  if (!key_ok)
+    key_ok = pthread_key_create(&_mi_tls_key, thread_done) == 0;
+  void *base = NULL;
+  if (_mi_heap_region_base == 0 && _mi_prim_reserve(MI_HEAP_REGION_SIZE, &base) == 0) {
+    _mi_heap_region_base = (uintptr_t)base;
+    region_max = MI_HEAP_REGION_SIZE >> MI_HEAP_SLOT_SHIFT;
+  }
+}
+
+void _mi_tls_key_set(mi_heap_t *heap) {
+  if (key_ok)
+    pthread_setspecific(_mi_tls_key, heap == &_mi_heap_empty ? NULL : heap);
+}
+
+mi_heap_t *_mi_tls_key_get(void) {
+  mi_heap_t *heap = key_ok ? pthread_getspecific(_mi_tls_key) : NULL;
+  return heap != NULL ? heap : &_mi_heap_empty;
+}
+
+void _mi_tls_fork_child(void) {
+  pthread_mutex_init(&region_lock, NULL);
+}
+
+void _mi_tls_lock(void) {
+  pthread_mutex_lock(&region_lock);
+}
+
+void _mi_tls_unlock(void) {
+  pthread_mutex_unlock(&region_lock);
+}
+
+/* ---- heap slots ------------------------------------------------------------------ */
+
+/* A free slot keeps a dead heap image at its start: a stale pointer to it
+ * finds only empty pages and a heap that belongs to no thread. */
+static void slot_make_dead(void *slot) {
+  mi_heap_t *heap = slot;
+  memcpy(heap, &_mi_heap_empty, sizeof *heap);
+}
+
+static void **slot_link(void *slot) {
+  return (void **)((uint8_t *)slot + MI_HEAP_SLOT_SIZE - sizeof(void *));
+}
+
+/* A zeroed MI_HEAP_SLOT_SIZE block for a heap (and its thread data). */
+void *_mi_heap_slot_alloc(void) {
+  void *slot = NULL;
+  pthread_mutex_lock(&region_lock);
+  if (free_slots != NULL) {
+    slot = free_slots;
+    free_slots = *slot_link(slot);
+  } else if (region_slots < region_max) {
+    slot = (void *)(_mi_heap_region_base + (region_slots << MI_HEAP_SLOT_SHIFT));
+    region_slots++;
+    if (!atomic_load_explicit(&fallback, memory_order_relaxed))
+      atomic_store_explicit(&_mi_heap_region_limit, region_slots, memory_order_release);
+  }
+  pthread_mutex_unlock(&region_lock);
+  if (slot == NULL && _mi_prim_alloc(MI_HEAP_SLOT_SIZE, _mi_os_page_size(), &slot) != 0)
+    return NULL; /* outside the region: usable, but never stored in a slot */
+  memset(slot, 0, MI_HEAP_SLOT_SIZE);
+  return slot;
+}
+
+void _mi_heap_slot_free(void *slot) {
+  if (!_mi_heap_region_contains((uintptr_t)slot, region_max)) {
+    _mi_prim_free(slot, MI_HEAP_SLOT_SIZE);
+    return;
+  }
+  slot_make_dead(slot);
+  pthread_mutex_lock(&region_lock);
+  *slot_link(slot) = free_slots;
+  free_slots = slot;
+  pthread_mutex_unlock(&region_lock);
+}
+
+/* ---- the slot mechanism's cold path ------------------------------------------------ */
+
+#if defined(MI_TLS_SLOT)
+static bool is_our_heap_slot(uintptr_t v) {
+  return _mi_heap_region_base != 0 && _mi_heap_region_contains(v, region_max);
+}
+
+/* A value in our slot that is neither 0 nor one of our heaps: someone else
+ * uses the slot.  Report it once, count it (once per thread), switch every
+ * thread to the pthread key, and leave the slot alone from now on. */
+static void slot_conflict(uintptr_t v) {
+  static _Thread_local bool counted; /* cold path only: any TLS model will do */
+  bool first = !atomic_exchange(&fallback, true);
+  if (first)
+    atomic_store_explicit(&_mi_heap_region_limit, 0, memory_order_release);
+  if (counted)
+    return;
+  counted = true;
+  atomic_fetch_add(&conflicts, 1);
+  if (first) {
+    char msg[320];
+    _mi_snprintf(msg, sizeof msg,
+                 "mialloc: warning: TLS slot %d holds a foreign value (%p): another component uses it; "
+                 "switching to a pthread key for every thread and leaving the slot alone (rebuild with "
+                 "--with-tls=pthread or another --with-tls-slot to avoid this)\n",
+                 MI_TLS_SLOT, (void *)v);
+    _mi_fputs(NULL, NULL, NULL, msg);
+    _mi_error_message(MI_ERROR_TLS_CONFLICT, "TLS slot %d is used by another component\n", MI_TLS_SLOT);
+  }
+}
+
+mi_heap_t *_mi_tls_slot_resolve(void) {
+  uintptr_t v = _mi_tls_slot_load();
+  if (_mi_heap_region_contains(v, atomic_load_explicit(&_mi_heap_region_limit, memory_order_relaxed)))
+    return (mi_heap_t *)v;
+  if (v != 0 && !is_our_heap_slot(v))
+    slot_conflict(v);
+  return _mi_tls_key_get();
+}
+
+void _mi_tls_slot_set(mi_heap_t *heap) {
+  _mi_tls_key_set(heap);
+  if (atomic_load_explicit(&fallback, memory_order_relaxed))
+    return;
+  uintptr_t v = _mi_tls_slot_load();
+  if (v != 0 && !is_our_heap_slot(v)) {
+    slot_conflict(v);
+    return;
+  }
+  uintptr_t h = (uintptr_t)heap;
+  _mi_tls_slot_store(heap != &_mi_heap_empty && is_our_heap_slot(h) ? h : 0);
+}
+#endif
+
+/* ---- run-time reporting ------------------------------------------------------------ */
+
+const char *mi_tls_mechanism(void) {
+  if (atomic_load_explicit(&fallback, memory_order_relaxed))
+    return "pthread";
+  return MI_TLS_NAME;
+}
+
+long mi_tls_slot(void) {
+  return MI_TLS_SLOT_INDEX;
+}
+
+size_t mi_tls_conflicts(void) {
+  return atomic_load_explicit(&conflicts, memory_order_relaxed);
+}

@@ -1,0 +1,57 @@
+#!/bin/sh
+# configure-options.sh - configure rejects bad values of mialloc's own
+# options with a message naming what is allowed.  Each case runs configure
+# in a scratch copy of the few files it needs (the source tree itself may be
+# configured in place, which forbids a second, out-of-tree configure).
+set -u
+srcdir=${srcdir:-.}
+[ -x "$srcdir/configure" ] || { echo "no $srcdir/configure"; exit 99; }
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/mialloc-confopt.XXXXXX") || exit 99
+trap 'rm -rf "$tmp"' EXIT
+
+mkdir -p "$tmp/src/src"
+cp "$srcdir/configure" "$srcdir/Makefile.in" "$srcdir/config.h.in" "$srcdir/mialloc.pc.in" "$tmp/src/"
+cp -R "$srcdir/build-aux" "$tmp/src/"
+cp "$srcdir/src/alloc.c" "$tmp/src/src/"
+
+failures=0
+n=0
+# expect_failure NAME EXPECTED-TEXT CONFIGURE-ARGS...
+expect_failure() {
+  name=$1 expected=$2
+  shift 2
+  n=$((n + 1))
+  dir="$tmp/case$n"
+  mkdir "$dir"
+  if (cd "$dir" && CC="${CC:-cc}" "$tmp/src/configure" "$@" >out.log 2>&1); then
+    echo "FAIL: $name: configure $* succeeded"
+    failures=$((failures + 1))
+  elif ! grep -F -e "$expected" "$dir/out.log" >/dev/null; then
+    echo "FAIL: $name: configure $* did not say: $expected"
+    tail -n 3 "$dir/out.log" | sed 's/^/    /'
+    failures=$((failures + 1))
+  else
+    echo "ok: $name: $(grep -F -e "$expected" "$dir/out.log" | head -n 1 | sed 's/^configure: error: //')"
+  fi
+}
+
+expect_failure "unknown mechanism" "use auto, initial-exec, dynamic, pthread or slot" --with-tls=fast
+expect_failure "slot not a number" "not a non-negative integer; use 7 or 8" --with-tls-slot=seven
+expect_failure "negative slot" "not a non-negative integer; use 7 or 8" --with-tls-slot=-1
+expect_failure "glibc stack guard" "stack protector's guard" --with-tls-slot=5
+expect_failure "glibc pointer guard" "pointer guard" --with-tls-slot=6
+expect_failure "slot beyond the header" "outside the control block header" --with-tls-slot=300
+expect_failure "slot with another mechanism" "needs --with-tls=slot" --with-tls=pthread --with-tls-slot=7
+expect_failure "no slot on aarch64 Linux" "--with-tls=slot is not available on aarch64" \
+  --host=aarch64-linux-gnu --with-tls=slot
+expect_failure "macOS system slot" "reserved for libsystem" --host=x86_64-apple-darwin --with-tls-slot=3
+expect_failure "macOS pthread_key_create range" "pthread_key_create hands out" \
+  --host=aarch64-apple-darwin --with-tls-slot=300
+expect_failure "macOS slot needs a number" "needs --with-tls-slot=N" --host=aarch64-apple-darwin --with-tls=slot
+# a warning naming the owner (configure then stops: this machine cannot
+# build for macOS)
+expect_failure "macOS slot owned by CoreData" "assigned to CoreData" --host=x86_64-apple-darwin --with-tls-slot=89
+expect_failure "override yes or no" "for --enable-override: use yes or no" --enable-override=maybe
+
+echo "configure-options: $n cases, $failures failed"
+[ "$failures" -eq 0 ]
