@@ -114,6 +114,8 @@ void mi_process_init(void) {
   _mi_process_cookie = _mi_prim_random() | 1;
   main_thread_id = _mi_thread_id(); /* the first thread here is the main one */
   _mi_options_init();
+  if (mi_option_is_enabled(mi_option_show_stats) || mi_option_is_enabled(mi_option_verbose))
+    _mi_prim_keep_stderr(); /* the statistics at exit must find a way out */
   _mi_tls_process_init(_mi_thread_done);
   _mi_prim_atfork(fork_prepare, fork_parent, fork_child);
   if (MI_TLS_SLOT_INDEX >= 0)

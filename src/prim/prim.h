@@ -47,6 +47,9 @@ void _mi_prim_process_info(mi_process_info_t *info);
 
 /* Write a message to stderr without allocating. */
 void _mi_prim_out_stderr(const char *msg);
+/* Keep a duplicate of stderr, used when the program has closed stderr by
+ * the time mialloc writes (statistics at exit after an atexit close). */
+void _mi_prim_keep_stderr(void);
 /* Read an environment variable into buf (without allocating); false if unset. */
 bool _mi_prim_getenv(const char *name, char *buf, size_t size);
 /* Random bits for cookies; never fails (falls back to time and addresses). */

@@ -38,14 +38,14 @@ static int mmap_at(void *hint, size_t size, int prot, int extra, void **addr) {
   return 0;
 }
 
-int _mi_prim_alloc(size_t size, size_t align, void **addr) {
-  int err = errno;
+/* Map size bytes at a multiple of align: try the plain mapping first (often
+ * aligned already), else over-map by align and trim both ends. */
+static int mmap_aligned(size_t size, size_t align, int prot, int extra, void **addr) {
   void *p = NULL;
-  int rc = mmap_at(NULL, size, PROT_READ | PROT_WRITE, 0, &p);
+  int rc = mmap_at(NULL, size, prot, extra, &p);
   if (rc == 0 && ((uintptr_t)p & (align - 1)) != 0) {
-    /* Not aligned: over-allocate and trim both ends. */
     munmap(p, size);
-    rc = mmap_at(NULL, size + align, PROT_READ | PROT_WRITE, 0, &p);
+    rc = mmap_at(NULL, size + align, prot, extra, &p);
     if (rc == 0) {
       uintptr_t start = ((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1);
       size_t pre = start - (uintptr_t)p;
@@ -58,6 +58,12 @@ int _mi_prim_alloc(size_t size, size_t align, void **addr) {
   }
   if (rc == 0)
     *addr = p;
+  return rc;
+}
+
+int _mi_prim_alloc(size_t size, size_t align, void **addr) {
+  int err = errno;
+  int rc = mmap_aligned(size, align, PROT_READ | PROT_WRITE, 0, addr);
   errno = err;
   return rc;
 }
@@ -65,20 +71,13 @@ int _mi_prim_alloc(size_t size, size_t align, void **addr) {
 int _mi_prim_remap(void *addr, size_t size, size_t newsize, size_t align, void **newaddr) {
 #if defined(__linux__) && defined(MREMAP_FIXED)
   int err = errno;
-  void *p;
-  /* an aligned hole to move into */
-  int rc = mmap_at(NULL, newsize + align, PROT_NONE, MAP_NORESERVE, &p);
+  void *hole = NULL; /* an aligned place to move into */
+  int rc = mmap_aligned(newsize, align, PROT_NONE, MAP_NORESERVE, &hole);
   if (rc == 0) {
-    uintptr_t start = ((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1);
-    size_t pre = start - (uintptr_t)p;
-    if (pre > 0)
-      munmap(p, pre);
-    if (align - pre > 0)
-      munmap((void *)(start + newsize), align - pre);
-    void *q = mremap(addr, size, newsize, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)start);
+    void *q = mremap(addr, size, newsize, MREMAP_MAYMOVE | MREMAP_FIXED, hole);
     if (q == MAP_FAILED) {
       rc = errno;
-      munmap((void *)start, newsize);
+      munmap(hole, newsize);
     } else {
       *newaddr = q;
     }
@@ -189,11 +188,25 @@ void _mi_prim_process_info(mi_process_info_t *info) {
   errno = err;
 }
 
+static int stderr_copy = -1;
+
+void _mi_prim_keep_stderr(void) {
+  int err = errno;
+  if (stderr_copy < 0)
+    stderr_copy = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+  errno = err;
+}
+
 void _mi_prim_out_stderr(const char *msg) {
   int err = errno;
   size_t len = strlen(msg);
+  int fd = STDERR_FILENO;
   while (len > 0) {
-    ssize_t n = write(STDERR_FILENO, msg, len);
+    ssize_t n = write(fd, msg, len);
+    if (n < 0 && errno == EBADF && fd == STDERR_FILENO && stderr_copy >= 0) {
+      fd = stderr_copy; /* closed by the program (coreutils do, at exit) */
+      continue;
+    }
     if (n <= 0 && errno != EINTR)
       break;
     if (n > 0) {
