@@ -178,7 +178,7 @@ void _mi_heap_collect_abandon(mi_heap_t *heap) {
   _mi_heap_visit_pages(heap, page_free_if_empty, NULL);
   mi_segment_t *chain = NULL;
   _mi_heap_visit_pages(heap, page_detach, &chain);
-  _mi_segments_purge(heap->tld, true);
+  _mi_segments_purge(heap->tld, false);
   _mi_segment_abandon_chain(chain);
 }
 

@@ -496,14 +496,14 @@ void _mi_segments_purge(mi_tld_t *tld, bool force) {
 /* ---- abandonment and reclaiming ----------------------------------------- */
 
 /* Chain a segment of an exiting thread that still has live blocks (once):
- * it leaves the thread's lists and its free pages are purged. */
+ * it leaves the thread's lists.  Its free pages keep their purge schedule,
+ * which the thread that reclaims it takes over (purging them all now would
+ * cost system calls and page faults when a new thread soon reclaims it). */
 void _mi_segment_abandon_prepare(mi_segment_t *segment, mi_tld_t *tld, mi_segment_t **chain) {
   if (segment->abandoned != 0)
     return; /* already chained */
-  if (segment->kind <= MI_PAGE_MEDIUM) {
+  if (segment->kind <= MI_PAGE_MEDIUM)
     list_remove(segment_free_list(tld, segment->kind), segment);
-    segment_purge(segment, 0, true, &tld->stats);
-  }
   segment->abandoned = segment->used;
   tld->stats.abandoned++;
   segment->next = *chain;
@@ -536,6 +536,8 @@ static void segment_reclaim(mi_segment_t *segment, mi_heap_t *heap) {
   segment->in_free_list = false;
   segment->abandoned = 0;
   tld->stats.reclaimed++;
+  if (segment->purge_at != 0 && (tld->purge_due == 0 || segment->purge_at < tld->purge_due))
+    tld->purge_due = segment->purge_at;
   if (segment->kind <= MI_PAGE_MEDIUM && segment->used < segment->page_count)
     list_push(segment_free_list(tld, segment->kind), segment);
   size_t live = segment->used;
