@@ -91,8 +91,9 @@ static mi_decl_noinline void free_not_segment_start(void *p) {
   _mi_free_generic(segment, _mi_segment_page_of(segment, p), p);
 }
 
-/* The fast path: a map check, an ownership test, a list push (callgrind:
- * see bench/README.md for the measured count). */
+/* The fast path: an address-map check (7 instructions: a foreign pointer is
+ * never followed), the page by shift and mask, an ownership test, a list
+ * push: 22 instructions in all (callgrind, bench/README.md). */
 void mi_free(void *p) {
   if (mi_unlikely(!_mi_segmap_is_start(p))) {
     free_not_segment_start(p);
