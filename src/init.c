@@ -124,9 +124,9 @@ void mi_process_init(void) {
   else
     _mi_verbose_message("mialloc %d.%d.%d, thread-local heap pointer: %s\n", MIALLOC_VERSION_MAJOR,
                         MIALLOC_VERSION_MINOR, MIALLOC_VERSION_PATCH, MI_TLS_NAME);
-  long reserve = mi_option_get(mi_option_reserve_os_memory);
+  size_t reserve = mi_option_get_size(mi_option_reserve_os_memory);
   if (reserve > 0)
-    _mi_verbose_message("reserve_os_memory=%ld KiB is accepted; memory is mapped on demand\n", reserve);
+    _mi_segments_reserve(reserve);
 }
 
 int64_t _mi_process_start_msecs(void) {

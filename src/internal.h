@@ -84,6 +84,8 @@ static inline size_t _mi_page_area_size(const mi_page_t *page) {
 /* ---- os.c ---- */
 void _mi_os_init(void);
 void *_mi_os_alloc_aligned(size_t size, size_t align, mi_stats_t *stats);
+void *_mi_os_alloc_commit(size_t size, size_t align, bool commit, mi_stats_t *stats);
+void _mi_segments_reserve(size_t bytes);
 void _mi_os_free(void *p, size_t size, size_t committed, mi_stats_t *stats);
 size_t _mi_os_purge(void *p, size_t size, mi_stats_t *stats);
 size_t _mi_os_page_size(void);

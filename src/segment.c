@@ -20,6 +20,10 @@ static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static mi_segment_t *cache;          /* guarded by cache_lock */
 static size_t cache_bytes;
 static _Atomic(int64_t) cache_expire; /* earliest purge_at in the cache, or 0 */
+static mi_segment_t *reserve;        /* mapped, free and not expiring: memory of
+                                        MIALLOC_RESERVE_OS_MEMORY, and with
+                                        limit_os_alloc all released memory;
+                                        guarded by cache_lock */
 
 /* ---- the address-space map ---------------------------------------------- */
 
@@ -116,6 +120,21 @@ static void segment_os_free(mi_segment_t *segment, mi_stats_t *stats) {
   _mi_os_free(segment, size, size - segment->purged, stats);
 }
 
+/* A free segment leaves the cache: unmapped, or with limit_os_alloc (no
+ * fresh mappings will come) purged and kept in the reserve list. */
+static void segment_release(mi_segment_t *segment, mi_stats_t *stats) {
+  if (_mi_option_get_fast(mi_option_limit_os_alloc) == 0) {
+    segment_os_free(segment, stats);
+    return;
+  }
+  size_t body = segment->size - MI_SEGMENT_HEADER_SIZE;
+  segment->purged = _mi_os_purge((uint8_t *)segment + MI_SEGMENT_HEADER_SIZE, body, stats);
+  pthread_mutex_lock(&cache_lock);
+  segment->next = reserve;
+  reserve = segment;
+  pthread_mutex_unlock(&cache_lock);
+}
+
 /* The cached segment that best fits `size` bytes: with `exact`, the
  * smallest of at least `size` and at most twice that; otherwise the one
  * that keeps most pages for it (then the smaller).  NULL if none. */
@@ -172,7 +191,7 @@ static bool cache_push(mi_segment_t *segment) {
   mi_stats_t *stats = &_mi_tld()->stats;
   while (evicted != NULL) {
     mi_segment_t *next = evicted->next;
-    segment_os_free(evicted, stats);
+    segment_release(evicted, stats);
     evicted = next;
   }
   return true;
@@ -184,7 +203,9 @@ static bool cache_push(mi_segment_t *segment) {
 static void segment_split(mi_segment_t *segment, size_t size) {
   mi_segment_t *rest = (mi_segment_t *)((uint8_t *)segment + size);
   rest->size = segment->size - size;
-  rest->purged = 0; /* only one-chunk segments have purged pages */
+  /* purged bytes (of a released segment's body) go with the tail first */
+  rest->purged = segment->purged < rest->size ? segment->purged : rest->size;
+  segment->purged -= rest->purged;
   rest->cookie = (uintptr_t)rest ^ _mi_process_cookie;
   rest->thread_id = 0;
   rest->kind = MI_PAGE_HUGE;
@@ -194,7 +215,7 @@ static void segment_split(mi_segment_t *segment, size_t size) {
   segmap_mark(rest, rest->size, true);
   segment->size = size;
   if (!cache_push(rest))
-    segment_os_free(rest, &_mi_tld()->stats);
+    segment_release(rest, &_mi_tld()->stats);
 }
 
 /* Move a free segment to a new aligned address with a new size, keeping its
@@ -245,9 +266,56 @@ void _mi_segment_cache_collect(bool force) {
   pthread_mutex_unlock(&cache_lock);
   while (expired != NULL) {
     mi_segment_t *next = expired->next;
-    segment_os_free(expired, &tld->stats);
+    segment_release(expired, &tld->stats);
     expired = next;
   }
+}
+
+/* ---- memory reserved at start (MIALLOC_RESERVE_OS_MEMORY) ------------------ */
+
+/* Map `bytes` (rounded up to whole chunks) at once and keep them as free
+ * one-chunk segments, handed out before any new mapping.  Once used and
+ * freed they are ordinary memory (cached, then returned after the purge
+ * delay).  arena_eager_commit: 1 charges the commit limit at once, 0 on
+ * first touch, 2 (default) at once only where the OS does not overcommit. */
+void _mi_segments_reserve(size_t bytes) {
+  size_t chunks = (bytes + MI_SEGMENT_SIZE - 1) / MI_SEGMENT_SIZE;
+  long eager = _mi_option_get_fast(mi_option_arena_eager_commit);
+  bool commit = eager == 1 || (eager == 2 && !_mi_prim_overcommits());
+  mi_stats_t *stats = &_mi_tld()->stats;
+  uint8_t *base = chunks > 0 ? _mi_os_alloc_commit(chunks * MI_SEGMENT_SIZE, MI_SEGMENT_SIZE, commit, stats) : NULL;
+  if (base == NULL) {
+    if (chunks > 0)
+      _mi_warning_message("could not reserve %zu MiB of OS memory\n", bytes >> 20);
+    return;
+  }
+  pthread_mutex_lock(&cache_lock);
+  for (size_t i = 0; i < chunks; i++) {
+    mi_segment_t *segment = (mi_segment_t *)(base + i * MI_SEGMENT_SIZE);
+    segment->size = MI_SEGMENT_SIZE;
+    segment->cookie = (uintptr_t)segment ^ _mi_process_cookie;
+    segmap_mark(segment, MI_SEGMENT_SIZE, true);
+    segment->next = reserve;
+    reserve = segment;
+  }
+  pthread_mutex_unlock(&cache_lock);
+  _mi_stat_increase(&stats->segments, (int64_t)chunks);
+  _mi_verbose_message("reserved %zu MiB of OS memory (%s)\n", (chunks * MI_SEGMENT_SIZE) >> 20,
+                      commit ? "committed" : "committed on use");
+}
+
+/* The smallest reserved segment of at least `size` bytes, or NULL. */
+static mi_segment_t *reserve_pop(size_t size) {
+  mi_segment_t **best = NULL;
+  pthread_mutex_lock(&cache_lock);
+  for (mi_segment_t **pp = &reserve; *pp != NULL; pp = &(*pp)->next)
+    if ((*pp)->size >= size && (best == NULL || (*pp)->size < (*best)->size))
+      best = pp;
+  mi_segment_t *segment = best != NULL ? *best : NULL;
+  if (segment != NULL)
+    *best = segment->next;
+  pthread_mutex_unlock(&cache_lock);
+  return segment;
 }
 
 /* ---- allocation and release of segments --------------------------------- */
@@ -270,9 +338,11 @@ static mi_segment_t *segment_alloc(mi_tld_t *tld, mi_page_kind_t kind, size_t si
    * failing that, any cached segment resized keeps its resident pages */
   if (align == MI_SEGMENT_SIZE) {
     segment = cache_pop(size, kind == MI_PAGE_HUGE);
+    if (segment == NULL)
+      segment = reserve_pop(size);
     if (segment != NULL && kind != MI_PAGE_HUGE && segment->size > size)
       segment_split(segment, size); /* other kinds need exactly one chunk */
-    if (segment == NULL && kind == MI_PAGE_HUGE) {
+    if (segment == NULL && kind == MI_PAGE_HUGE && _mi_option_get_fast(mi_option_limit_os_alloc) == 0) {
       segment = cache_pop(size, false);
       if (segment != NULL)
         segment = segment_resize(segment, size, &tld->stats);
@@ -327,7 +397,7 @@ static void segment_free(mi_segment_t *segment, mi_tld_t *tld) {
   if (segment->kind <= MI_PAGE_MEDIUM)
     list_remove(segment_free_list(tld, segment->kind), segment);
   if (!cache_push(segment))
-    segment_os_free(segment, &tld->stats);
+    segment_release(segment, &tld->stats);
 }
 
 /* Claim a free page of a small or medium segment, making a segment when

@@ -7,6 +7,7 @@
 #              in the environment makes it heavier (or lighter, N < 1)
 #   fork       fork from a multi-threaded process, allocate in the child
 #   rss        memory goes back to the OS after a heavy phase is freed
+#   limit.sh   a reservation with fresh mappings refused: ENOMEM at its end
 #   preload.sh real programs run with LD_PRELOAD=$MIALLOC_LIB
 #   exports.sh exported symbols == functions declared in mialloc.h
 #   valgrind.sh the stress test under valgrind's memcheck
@@ -20,7 +21,7 @@ TESTS += %reldir%/api
 else
 TESTS += %reldir%/no-check.sh
 endif
-check_PROGRAMS += %reldir%/stress %reldir%/fork %reldir%/rss
+check_PROGRAMS += %reldir%/stress %reldir%/fork %reldir%/rss %reldir%/limit
 
 %canon_reldir%_api_SOURCES = %reldir%/api.c
 %canon_reldir%_api_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -pthread
@@ -38,10 +39,14 @@ check_PROGRAMS += %reldir%/stress %reldir%/fork %reldir%/rss
 %canon_reldir%_rss_SOURCES = %reldir%/rss.c
 %canon_reldir%_rss_LDADD = src/libmialloc.la
 
+%canon_reldir%_limit_SOURCES = %reldir%/limit.c
+%canon_reldir%_limit_LDADD = src/libmialloc.la
+
 TESTS += \
 	%reldir%/stress \
 	%reldir%/fork \
 	%reldir%/rss \
+	%reldir%/limit.sh \
 	%reldir%/preload.sh \
 	%reldir%/exports.sh \
 	%reldir%/valgrind.sh
@@ -49,6 +54,7 @@ TESTS += \
 EXTRA_DIST += \
 	%reldir%/api.c \
 	%reldir%/exports.sh \
+	%reldir%/limit.sh \
 	%reldir%/no-check.sh \
 	%reldir%/preload.sh \
 	%reldir%/valgrind.sh

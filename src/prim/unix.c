@@ -61,11 +61,42 @@ static int mmap_aligned(size_t size, size_t align, int prot, int extra, void **a
   return rc;
 }
 
-int _mi_prim_alloc(size_t size, size_t align, void **addr) {
+int _mi_prim_alloc(size_t size, size_t align, bool commit, void **addr) {
   int err = errno;
-  int rc = mmap_aligned(size, align, PROT_READ | PROT_WRITE, 0, addr);
+  int rc = mmap_aligned(size, align, PROT_READ | PROT_WRITE, commit ? 0 : MAP_NORESERVE, addr);
   errno = err;
   return rc;
+}
+
+void _mi_prim_prefault(void *addr, size_t size) {
+  int err = errno;
+#if defined(MADV_POPULATE_WRITE)
+  if (madvise(addr, size, MADV_POPULATE_WRITE) == 0) {
+    errno = err;
+    return;
+  }
+#endif
+  size_t psize = _mi_prim_page_size();
+  for (size_t off = 0; off < size; off += psize)
+    ((volatile char *)addr)[off] = 0; /* fresh memory: zero stays zero */
+  errno = err;
+}
+
+bool _mi_prim_overcommits(void) {
+#if defined(__linux__)
+  char c = '0';
+  int err = errno;
+  int fd = open("/proc/sys/vm/overcommit_memory", O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    if (read(fd, &c, 1) != 1)
+      c = '0';
+    close(fd);
+  }
+  errno = err;
+  return c != '2';
+#else
+  return true;
+#endif
 }
 
 int _mi_prim_remap(void *addr, size_t size, size_t newsize, size_t align, void **newaddr) {
