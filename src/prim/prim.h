@@ -24,8 +24,6 @@ size_t _mi_prim_page_size(void);
  * charged against the system's commit limit at once (matters only where
  * the OS does not overcommit); otherwise on first touch. */
 int _mi_prim_alloc(size_t size, size_t align, bool commit, void **addr);
-/* Fault the pages of a range in now (best effort). */
-void _mi_prim_prefault(void *addr, size_t size);
 /* True when the OS overcommits memory (Linux vm.overcommit_memory != 2). */
 bool _mi_prim_overcommits(void);
 /* Reserve address space without access (for the address-space map). */

@@ -68,20 +68,6 @@ int _mi_prim_alloc(size_t size, size_t align, bool commit, void **addr) {
   return rc;
 }
 
-void _mi_prim_prefault(void *addr, size_t size) {
-  int err = errno;
-#if defined(MADV_POPULATE_WRITE)
-  if (madvise(addr, size, MADV_POPULATE_WRITE) == 0) {
-    errno = err;
-    return;
-  }
-#endif
-  size_t psize = _mi_prim_page_size();
-  for (size_t off = 0; off < size; off += psize)
-    ((volatile char *)addr)[off] = 0; /* fresh memory: zero stays zero */
-  errno = err;
-}
-
 bool _mi_prim_overcommits(void) {
 #if defined(__linux__)
   char c = '0';
