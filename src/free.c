@@ -70,6 +70,7 @@ mi_decl_noinline void _mi_free_generic(mi_segment_t *segment, mi_page_t *page, v
     _mi_error_message(EAGAIN, "mi_free: double free of %p\n", p);
     return;
   }
+  mi_assert(page->used > 0);
   block->next = page->local_free;
   page->local_free = block;
   if (page->flags & MI_PAGE_IN_FULL)

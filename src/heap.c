@@ -127,9 +127,34 @@ static bool page_collect(mi_heap_t *heap, mi_page_queue_t *pq, mi_page_t *page, 
   return true;
 }
 
+#if MI_DEBUG
+static size_t list_length(const mi_page_t *page, const mi_block_t *b) {
+  size_t n = 0;
+  for (; b != NULL && n <= page->capacity; b = b->next, n++)
+    mi_assert(_mi_page_block_of(page, b) == b);
+  return n;
+}
+
+/* Invariants of every page of a heap (--enable-debug): it belongs to the
+ * heap and to the queue it is in, and its blocks add up. */
+static bool page_check(mi_heap_t *heap, mi_page_queue_t *pq, mi_page_t *page, void *arg) {
+  (void)arg;
+  mi_assert(page->heap == heap && page->in_use);
+  mi_assert(_mi_heap_queue_of(heap, page) == pq);
+  mi_assert(page->capacity <= page->reserved && page->used <= page->capacity);
+  size_t free_blocks = list_length(page, page->free) + list_length(page, page->local_free);
+  mi_assert(page->used + free_blocks <= page->capacity);
+  mi_assert(page->owner == (page->flags == 0 ? heap->thread_id : 0));
+  return true;
+}
+#endif
+
 void mi_heap_collect(mi_heap_t *heap, bool force) {
   if (!heap_is_usable(heap, "mi_heap_collect"))
     return;
+#if MI_DEBUG
+  _mi_heap_visit_pages(heap, page_check, NULL);
+#endif
   _mi_deferred_free(heap, force);
   if (force && heap == heap->tld->backing)
     _mi_segment_reclaim_all(heap);

@@ -82,7 +82,6 @@ static inline size_t _mi_page_area_size(const mi_page_t *page) {
 }
 
 /* ---- os.c ---- */
-void _mi_os_init(void);
 void *_mi_os_alloc_aligned(size_t size, size_t align, mi_stats_t *stats);
 void *_mi_os_alloc_commit(size_t size, size_t align, bool commit, mi_stats_t *stats);
 void _mi_segments_reserve(size_t bytes);
@@ -91,7 +90,6 @@ size_t _mi_os_purge(void *p, size_t size, mi_stats_t *stats);
 size_t _mi_os_page_size(void);
 
 /* ---- segment.c ---- */
-void _mi_segmap_init(void);
 mi_page_t *_mi_segment_page_alloc(mi_heap_t *heap, size_t block_size, size_t alignment);
 bool _mi_segment_page_free(mi_page_t *page, mi_tld_t *tld);
 void _mi_segment_abandon_prepare(mi_segment_t *segment, mi_tld_t *tld, mi_segment_t **chain);
@@ -128,7 +126,6 @@ bool _mi_count_size(size_t count, size_t size, size_t *total);
 void *_mi_heap_malloc_zero(mi_heap_t *heap, size_t size, bool zero);
 void *_mi_heap_realloc_zero(mi_heap_t *heap, void *p, size_t newsize, bool zero);
 void _mi_free_generic(mi_segment_t *segment, mi_page_t *page, void *p);
-void _mi_free_delayed_block(mi_block_t *block);
 mi_block_t *_mi_page_block_of(const mi_page_t *page, const void *p);
 size_t _mi_usable_size_checked(const void *p, const char *who);
 void *_mi_heap_malloc_aligned_at(mi_heap_t *heap, size_t size, size_t alignment, size_t offset, bool zero);
@@ -136,7 +133,6 @@ void *_mi_heap_malloc_aligned_at(mi_heap_t *heap, size_t size, size_t alignment,
 /* ---- heap.c ---- */
 void _mi_heap_init_backing(mi_heap_t *heap, mi_tld_t *tld);
 void _mi_heap_collect_abandon(mi_heap_t *heap);
-void _mi_heap_free_struct(mi_heap_t *heap);
 bool _mi_heap_visit_pages(mi_heap_t *heap, bool (*fn)(mi_heap_t *, mi_page_queue_t *, mi_page_t *, void *),
                           void *arg);
 

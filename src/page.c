@@ -24,6 +24,7 @@ void _mi_heap_direct_update(mi_heap_t *heap, mi_page_queue_t *pq) {
 }
 
 void _mi_page_queue_push(mi_heap_t *heap, mi_page_queue_t *pq, mi_page_t *page) {
+  mi_assert(page->heap == heap && page->in_use);
   page->prev = NULL;
   page->next = pq->first;
   if (pq->first != NULL)
@@ -45,6 +46,7 @@ static void queue_push_back(mi_page_queue_t *pq, mi_page_t *page) {
 }
 
 void _mi_page_queue_remove(mi_heap_t *heap, mi_page_queue_t *pq, mi_page_t *page) {
+  mi_assert(page->heap == heap && (page->prev != NULL || pq->first == page));
   bool was_first = pq->first == page;
   if (page->prev != NULL)
     page->prev->next = page->next;
@@ -64,6 +66,7 @@ void _mi_page_queue_remove(mi_heap_t *heap, mi_page_queue_t *pq, mi_page_t *page
 /* Carve up to MI_EXTEND_BYTES of not-yet-used blocks into the free list, so
  * that a page touches memory only as it is needed. */
 static void page_extend(mi_page_t *page) {
+  mi_assert(page->capacity < page->reserved);
   size_t bsize = page->block_size;
   size_t n = MI_EXTEND_BYTES / bsize;
   if (n == 0)
@@ -97,6 +100,7 @@ void _mi_page_init(mi_page_t *page, mi_heap_t *heap, size_t block_size, uint8_t 
   page->heap = heap;
   _mi_page_set_flags(page, 0);
   page->start = start;
+  mi_assert(page->reserved >= 1 && ((uintptr_t)start % MI_MAX_ALIGN) == 0);
   page_extend(page);
   mi_stats_t *stats = &heap->tld->stats;
   _mi_stat_increase(&stats->pages, 1);
@@ -119,6 +123,7 @@ static void page_collect_xthread(mi_page_t *page) {
   }
   tail->next = page->local_free;
   page->local_free = list;
+  mi_assert(count <= page->used);
   page->used -= count;
   if (page->heap != NULL)
     page->heap->tld->stats.xthread_collects++;
@@ -311,6 +316,7 @@ void *_mi_malloc_generic(mi_heap_t *heap, size_t size, bool zero, size_t alignme
     errno = ENOMEM;
     return NULL;
   }
+  mi_assert(_mi_page_block_of(page, block) == block && page->used <= page->capacity);
   if (zero && !is_zero)
     memset(block, 0, page->block_size); /* all of it, for mi_rezalloc */
   return block;

@@ -421,6 +421,7 @@ static mi_page_t *segment_claim_page(mi_heap_t *heap, mi_page_kind_t kind) {
     mi_page_t *page = _mi_segment_page(segment, i);
     if (page->in_use)
       continue;
+    mi_assert(page->free == NULL && page->used == 0);
     page->in_use = 1;
     if (++segment->used == segment->page_count)
       list_remove(list, segment);
@@ -492,6 +493,7 @@ static void segment_schedule_purge(mi_segment_t *segment, mi_page_t *page, mi_tl
 /* Return a page to its segment; true if the whole segment was released. */
 bool _mi_segment_page_free(mi_page_t *page, mi_tld_t *tld) {
   mi_segment_t *segment = _mi_ptr_segment(page);
+  mi_assert(page->in_use && segment->used > 0 && segment->used <= segment->page_count);
   bool purged = page->is_purged;
   memset(page, 0, sizeof *page); /* not in use, and its memory is not zero */
   page->is_purged = purged;
