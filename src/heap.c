@@ -187,11 +187,10 @@ static bool page_detach(mi_heap_t *heap, mi_page_queue_t *pq, mi_page_t *page, v
   page->heap = NULL;
   _mi_page_set_flags(page, page->flags & (uint8_t)~MI_PAGE_IN_FULL);
   heap->page_count--;
-  mi_stats_t *stats = &heap->tld->stats;
-  _mi_stat_decrease(&stats->pages, 1);
-  _mi_stat_decrease(&stats->bins[page->bin], 1);
+  _mi_stat_decrease(&_mi_stats.pages, 1);
+  _mi_stat_decrease(&_mi_stats.bins[page->bin], 1);
   if (page->bin == MI_BIN_HUGE)
-    _mi_stat_decrease(&stats->huge, (int64_t)page->block_size);
+    _mi_stat_decrease(&_mi_stats.huge, (int64_t)page->block_size);
   _mi_segment_abandon_prepare(_mi_ptr_segment(page), heap->tld, arg);
   return true;
 }

@@ -10,7 +10,6 @@ MI_TLS_DEFINE
 uintptr_t _mi_process_cookie;
 bool _mi_process_is_initialized;
 static int64_t process_start_msecs;
-static _Atomic(size_t) thread_count;
 
 typedef struct mi_thread_data_s {
   mi_heap_t heap; /* first: the heap is what a heap slot points at */
@@ -18,16 +17,6 @@ typedef struct mi_thread_data_s {
 } mi_thread_data_t;
 
 static uintptr_t main_thread_id;
-static mi_tld_t fallback_tld; /* statistics of threads without a heap */
-
-mi_tld_t *_mi_tld(void) {
-  mi_heap_t *heap = mi_heap_get_default();
-  return heap != NULL ? heap->tld : &fallback_tld;
-}
-
-size_t _mi_thread_count(void) {
-  return atomic_load_explicit(&thread_count, memory_order_relaxed);
-}
 
 /* ---- threads ---------------------------------------------------------------- */
 
@@ -48,8 +37,7 @@ mi_heap_t *_mi_heap_init_thread(void) {
   td->tld.thread_id = _mi_thread_id();
   _mi_heap_init_backing(&td->heap, &td->tld);
   _mi_heap_set_default(&td->heap);
-  _mi_stat_increase(&td->tld.stats.threads, 1);
-  atomic_fetch_add_explicit(&thread_count, 1, memory_order_relaxed);
+  _mi_stat_increase(&_mi_stats.threads, 1);
   return &td->heap;
 }
 
@@ -67,10 +55,8 @@ void _mi_thread_done(void *value) {
     mi_heap_delete(h);
   }
   _mi_heap_collect_abandon(backing);
-  _mi_stat_decrease(&tld->stats.threads, 1);
-  _mi_stats_merge_from(&tld->stats);
+  _mi_stat_decrease(&_mi_stats.threads, 1);
   _mi_heap_set_default(&_mi_heap_empty);
-  atomic_fetch_sub_explicit(&thread_count, 1, memory_order_relaxed);
   _mi_heap_slot_free((mi_thread_data_t *)((uint8_t *)tld - offsetof(mi_thread_data_t, tld)));
 }
 
@@ -101,7 +87,8 @@ static void fork_parent(void) {
 static void fork_child(void) {
   _mi_tls_fork_child();
   _mi_segments_fork_child();
-  atomic_store_explicit(&thread_count, 1, memory_order_relaxed);
+  /* only the forking thread lives on in the child */
+  __atomic_store_n(&_mi_stats.threads.current, 1, __ATOMIC_RELAXED);
 }
 
 /* ---- process ------------------------------------------------------------------- */

@@ -82,11 +82,11 @@ static inline size_t _mi_page_area_size(const mi_page_t *page) {
 }
 
 /* ---- os.c ---- */
-void *_mi_os_alloc_aligned(size_t size, size_t align, mi_stats_t *stats);
-void *_mi_os_alloc_commit(size_t size, size_t align, bool commit, mi_stats_t *stats);
+void *_mi_os_alloc_aligned(size_t size, size_t align);
+void *_mi_os_alloc_commit(size_t size, size_t align, bool commit);
 void _mi_segments_reserve(size_t bytes);
-void _mi_os_free(void *p, size_t size, size_t committed, mi_stats_t *stats);
-size_t _mi_os_purge(void *p, size_t size, mi_stats_t *stats);
+void _mi_os_free(void *p, size_t size, size_t committed);
+size_t _mi_os_purge(void *p, size_t size);
 size_t _mi_os_page_size(void);
 
 /* ---- segment.c ---- */
@@ -141,8 +141,6 @@ extern uintptr_t _mi_process_cookie;
 extern bool _mi_process_is_initialized;
 mi_heap_t *_mi_heap_init_thread(void);
 void _mi_thread_done(void *value);
-mi_tld_t *_mi_tld(void);
-size_t _mi_thread_count(void);
 int64_t _mi_process_start_msecs(void);
 
 /* ---- options.c: options and messages ---- */
@@ -158,7 +156,8 @@ void _mi_deferred_free(mi_heap_t *heap, bool force);
 /* ---- stats.c ---- */
 void _mi_stat_increase(mi_stat_count_t *stat, int64_t amount);
 void _mi_stat_decrease(mi_stat_count_t *stat, int64_t amount);
-void _mi_stats_merge_from(mi_stats_t *stats);
+void _mi_stat_counter(int64_t *counter, int64_t amount);
+extern mi_stats_t _mi_stats mi_decl_hidden;
 void _mi_stats_print_at_exit(void);
 
 #endif /* MI_INTERNAL_H */

@@ -8,13 +8,13 @@ size_t _mi_os_page_size(void) {
 
 /* Fresh OS memory for segments: charged at once unless eager_commit is 0;
  * none at all with limit_os_alloc. */
-void *_mi_os_alloc_aligned(size_t size, size_t align, mi_stats_t *stats) {
+void *_mi_os_alloc_aligned(size_t size, size_t align) {
   if (_mi_option_get_fast(mi_option_limit_os_alloc) != 0)
     return NULL;
-  return _mi_os_alloc_commit(size, align, _mi_option_get_fast(mi_option_eager_commit) != 0, stats);
+  return _mi_os_alloc_commit(size, align, _mi_option_get_fast(mi_option_eager_commit) != 0);
 }
 
-void *_mi_os_alloc_commit(size_t size, size_t align, bool commit, mi_stats_t *stats) {
+void *_mi_os_alloc_commit(size_t size, size_t align, bool commit) {
   void *p = NULL;
   size = _mi_align_up(size, _mi_os_page_size());
   int err = _mi_prim_alloc(size, align, commit, &p);
@@ -24,24 +24,24 @@ void *_mi_os_alloc_commit(size_t size, size_t align, bool commit, mi_stats_t *st
   }
   if (_mi_option_get_fast(mi_option_allow_large_os_pages) != 0)
     _mi_prim_hint_large(p, size);
-  stats->mmap_calls++;
-  _mi_stat_increase(&stats->reserved, (int64_t)size);
-  _mi_stat_increase(&stats->committed, (int64_t)size);
+  _mi_stat_counter(&_mi_stats.mmap_calls, 1);
+  _mi_stat_increase(&_mi_stats.reserved, (int64_t)size);
+  _mi_stat_increase(&_mi_stats.committed, (int64_t)size);
   return p;
 }
 
 /* `committed`: the bytes of the range that were not purged. */
-void _mi_os_free(void *p, size_t size, size_t committed, mi_stats_t *stats) {
+void _mi_os_free(void *p, size_t size, size_t committed) {
   int err = _mi_prim_free(p, size);
   if (err != 0)
     _mi_warning_message("unable to unmap %p (%zu bytes, error %d)\n", p, size, err);
-  _mi_stat_decrease(&stats->reserved, (int64_t)size);
-  _mi_stat_decrease(&stats->committed, (int64_t)committed);
+  _mi_stat_decrease(&_mi_stats.reserved, (int64_t)size);
+  _mi_stat_decrease(&_mi_stats.committed, (int64_t)committed);
 }
 
 /* Give the physical pages of [p, p+size) back to the OS; the range stays
  * usable.  Only whole OS pages inside the range are purged. */
-size_t _mi_os_purge(void *p, size_t size, mi_stats_t *stats) {
+size_t _mi_os_purge(void *p, size_t size) {
   size_t psize = _mi_os_page_size();
   uintptr_t start = _mi_align_up((uintptr_t)p, psize);
   uintptr_t end = ((uintptr_t)p + size) & ~(uintptr_t)(psize - 1);
@@ -49,9 +49,9 @@ size_t _mi_os_purge(void *p, size_t size, mi_stats_t *stats) {
     return 0;
   bool decommit = _mi_option_get_fast(mi_option_purge_decommits) != 0;
   if (_mi_prim_purge((void *)start, end - start, decommit) == 0) {
-    stats->purges++;
-    stats->purged_bytes += (int64_t)(end - start);
-    _mi_stat_decrease(&stats->committed, (int64_t)(end - start));
+    _mi_stat_counter(&_mi_stats.purges, 1);
+    _mi_stat_counter(&_mi_stats.purged_bytes, (int64_t)(end - start));
+    _mi_stat_decrease(&_mi_stats.committed, (int64_t)(end - start));
     return end - start;
   }
   return 0;

@@ -84,7 +84,7 @@ static void page_extend(mi_page_t *page) {
   page->free = (mi_block_t *)first;
   page->capacity += (uint32_t)n;
   if (page->heap != NULL)
-    page->heap->tld->stats.bin_blocks[page->bin] += (int64_t)n;
+    _mi_stat_counter(&_mi_stats.bin_blocks[page->bin], (int64_t)n);
 }
 
 void _mi_page_init(mi_page_t *page, mi_heap_t *heap, size_t block_size, uint8_t bin, uint8_t *start,
@@ -102,9 +102,8 @@ void _mi_page_init(mi_page_t *page, mi_heap_t *heap, size_t block_size, uint8_t 
   page->start = start;
   mi_assert(page->reserved >= 1 && ((uintptr_t)start % MI_MAX_ALIGN) == 0);
   page_extend(page);
-  mi_stats_t *stats = &heap->tld->stats;
-  _mi_stat_increase(&stats->pages, 1);
-  _mi_stat_increase(&stats->bins[bin], 1);
+  _mi_stat_increase(&_mi_stats.pages, 1);
+  _mi_stat_increase(&_mi_stats.bins[bin], 1);
   heap->page_count++;
 }
 
@@ -126,7 +125,7 @@ static void page_collect_xthread(mi_page_t *page) {
   mi_assert(count <= page->used);
   page->used -= count;
   if (page->heap != NULL)
-    page->heap->tld->stats.xthread_collects++;
+    _mi_stat_counter(&_mi_stats.xthread_collects, 1);
 }
 
 /* Make `free` non-empty if anything was freed: the local list is taken only
@@ -145,10 +144,10 @@ void _mi_page_free(mi_page_t *page) {
   mi_heap_t *heap = page->heap;
   mi_tld_t *tld = heap->tld;
   _mi_page_queue_remove(heap, _mi_heap_queue_of(heap, page), page);
-  _mi_stat_decrease(&tld->stats.pages, 1);
-  _mi_stat_decrease(&tld->stats.bins[page->bin], 1);
+  _mi_stat_decrease(&_mi_stats.pages, 1);
+  _mi_stat_decrease(&_mi_stats.bins[page->bin], 1);
   if (page->bin == MI_BIN_HUGE)
-    _mi_stat_decrease(&tld->stats.huge, (int64_t)page->block_size);
+    _mi_stat_decrease(&_mi_stats.huge, (int64_t)page->block_size);
   heap->page_count--;
   _mi_segment_page_free(page, tld);
 }
@@ -207,10 +206,10 @@ void _mi_page_adopt(mi_heap_t *heap, mi_page_t *page) {
   page->heap = heap;
   _mi_page_set_flags(page, page->flags & (uint8_t)~MI_PAGE_IN_FULL);
   heap->page_count++;
-  _mi_stat_increase(&heap->tld->stats.pages, 1);
-  _mi_stat_increase(&heap->tld->stats.bins[page->bin], 1);
+  _mi_stat_increase(&_mi_stats.pages, 1);
+  _mi_stat_increase(&_mi_stats.bins[page->bin], 1);
   if (page->bin == MI_BIN_HUGE)
-    _mi_stat_increase(&heap->tld->stats.huge, (int64_t)page->block_size);
+    _mi_stat_increase(&_mi_stats.huge, (int64_t)page->block_size);
   _mi_page_collect(page);
   mi_page_queue_t *pq = &heap->bins[page->bin];
   if (page->used == 0) {
@@ -273,7 +272,7 @@ static mi_page_t *huge_alloc(mi_heap_t *heap, size_t size, size_t alignment) {
     return NULL;
   mi_page_queue_t *pq = &heap->bins[MI_BIN_HUGE];
   _mi_page_init(page, heap, page->block_size, MI_BIN_HUGE, page->start, page->block_size);
-  _mi_stat_increase(&heap->tld->stats.huge, (int64_t)page->block_size);
+  _mi_stat_increase(&_mi_stats.huge, (int64_t)page->block_size);
   _mi_page_queue_push(heap, pq, page);
   page->free = NULL;
   page->used = 1;

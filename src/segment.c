@@ -113,22 +113,22 @@ static void list_remove(mi_segment_list_t *list, mi_segment_t *segment) {
 
 /* ---- the segment cache -------------------------------------------------- */
 
-static void segment_os_free(mi_segment_t *segment, mi_stats_t *stats) {
+static void segment_os_free(mi_segment_t *segment) {
   size_t size = segment->size;
   segmap_mark(segment, size, false);
-  _mi_stat_decrease(&stats->segments, 1);
-  _mi_os_free(segment, size, size - segment->purged, stats);
+  _mi_stat_decrease(&_mi_stats.segments, 1);
+  _mi_os_free(segment, size, size - segment->purged);
 }
 
 /* A free segment leaves the cache: unmapped, or with limit_os_alloc (no
  * fresh mappings will come) purged and kept in the reserve list. */
-static void segment_release(mi_segment_t *segment, mi_stats_t *stats) {
+static void segment_release(mi_segment_t *segment) {
   if (_mi_option_get_fast(mi_option_limit_os_alloc) == 0) {
-    segment_os_free(segment, stats);
+    segment_os_free(segment);
     return;
   }
   size_t body = segment->size - MI_SEGMENT_HEADER_SIZE;
-  segment->purged = _mi_os_purge((uint8_t *)segment + MI_SEGMENT_HEADER_SIZE, body, stats);
+  segment->purged = _mi_os_purge((uint8_t *)segment + MI_SEGMENT_HEADER_SIZE, body);
   pthread_mutex_lock(&cache_lock);
   segment->next = reserve;
   reserve = segment;
@@ -188,10 +188,9 @@ static bool cache_push(mi_segment_t *segment) {
   if (due == 0 || segment->purge_at < due)
     atomic_store_explicit(&cache_expire, segment->purge_at, memory_order_relaxed);
   pthread_mutex_unlock(&cache_lock);
-  mi_stats_t *stats = &_mi_tld()->stats;
   while (evicted != NULL) {
     mi_segment_t *next = evicted->next;
-    segment_release(evicted, stats);
+    segment_release(evicted);
     evicted = next;
   }
   return true;
@@ -215,34 +214,33 @@ static void segment_split(mi_segment_t *segment, size_t size) {
   segmap_mark(rest, rest->size, true);
   segment->size = size;
   if (!cache_push(rest))
-    segment_release(rest, &_mi_tld()->stats);
+    segment_release(rest);
 }
 
 /* Move a free segment to a new aligned address with a new size, keeping its
  * pages; NULL (and the segment released) if the OS cannot. */
-static mi_segment_t *segment_resize(mi_segment_t *segment, size_t size, mi_stats_t *stats) {
+static mi_segment_t *segment_resize(mi_segment_t *segment, size_t size) {
   size_t old = segment->size;
   void *moved = NULL;
   segmap_mark(segment, old, false);
   if (_mi_prim_remap(segment, old, size, MI_SEGMENT_SIZE, &moved) != 0) {
-    segment_os_free(segment, stats);
+    segment_os_free(segment);
     return NULL;
   }
   segment = moved;
   segment->size = size;
   segmap_mark(segment, size, true);
-  _mi_stat_increase(&stats->reserved, (int64_t)size);
-  _mi_stat_decrease(&stats->reserved, (int64_t)old);
-  _mi_stat_increase(&stats->committed, (int64_t)size);
-  _mi_stat_decrease(&stats->committed, (int64_t)(old - segment->purged));
+  _mi_stat_increase(&_mi_stats.reserved, (int64_t)size);
+  _mi_stat_decrease(&_mi_stats.reserved, (int64_t)old);
+  _mi_stat_increase(&_mi_stats.committed, (int64_t)size);
+  _mi_stat_decrease(&_mi_stats.committed, (int64_t)(old - segment->purged));
   segment->purged = 0;
-  stats->remaps++;
+  _mi_stat_counter(&_mi_stats.remaps, 1);
   return segment;
 }
 
 /* Unmap cached segments whose delay has passed (all of them when forced). */
 void _mi_segment_cache_collect(bool force) {
-  mi_tld_t *tld = _mi_tld();
   long delay = _mi_option_get_fast(mi_option_purge_delay);
   if (delay < 0 && !force)
     return;
@@ -266,7 +264,7 @@ void _mi_segment_cache_collect(bool force) {
   pthread_mutex_unlock(&cache_lock);
   while (expired != NULL) {
     mi_segment_t *next = expired->next;
-    segment_release(expired, &tld->stats);
+    segment_release(expired);
     expired = next;
   }
 }
@@ -282,8 +280,7 @@ void _mi_segments_reserve(size_t bytes) {
   size_t chunks = (bytes + MI_SEGMENT_SIZE - 1) / MI_SEGMENT_SIZE;
   long eager = _mi_option_get_fast(mi_option_arena_eager_commit);
   bool commit = eager == 1 || (eager == 2 && !_mi_prim_overcommits());
-  mi_stats_t *stats = &_mi_tld()->stats;
-  uint8_t *base = chunks > 0 ? _mi_os_alloc_commit(chunks * MI_SEGMENT_SIZE, MI_SEGMENT_SIZE, commit, stats) : NULL;
+  uint8_t *base = chunks > 0 ? _mi_os_alloc_commit(chunks * MI_SEGMENT_SIZE, MI_SEGMENT_SIZE, commit) : NULL;
   if (base == NULL) {
     if (chunks > 0)
       _mi_warning_message("could not reserve %zu MiB of OS memory\n", bytes >> 20);
@@ -299,7 +296,7 @@ void _mi_segments_reserve(size_t bytes) {
     reserve = segment;
   }
   pthread_mutex_unlock(&cache_lock);
-  _mi_stat_increase(&stats->segments, (int64_t)chunks);
+  _mi_stat_increase(&_mi_stats.segments, (int64_t)chunks);
   _mi_verbose_message("reserved %zu MiB of OS memory (%s)\n", (chunks * MI_SEGMENT_SIZE) >> 20,
                       commit ? "committed" : "committed on use");
 }
@@ -345,23 +342,23 @@ static mi_segment_t *segment_alloc(mi_tld_t *tld, mi_page_kind_t kind, size_t si
     if (segment == NULL && kind == MI_PAGE_HUGE && _mi_option_get_fast(mi_option_limit_os_alloc) == 0) {
       segment = cache_pop(size, false);
       if (segment != NULL)
-        segment = segment_resize(segment, size, &tld->stats);
+        segment = segment_resize(segment, size);
     }
   }
   if (segment != NULL) {
-    tld->stats.cache_hits++;
+    _mi_stat_counter(&_mi_stats.cache_hits, 1);
   } else {
-    segment = _mi_os_alloc_aligned(size, align, &tld->stats);
+    segment = _mi_os_alloc_aligned(size, align);
     if (segment == NULL)
       return NULL;
     fresh = true;
-    _mi_stat_increase(&tld->stats.segments, 1);
+    _mi_stat_increase(&_mi_stats.segments, 1);
     segment->purged = 0;
   }
   if (!fresh) {
     /* a cached segment may have had another layout: forget its page states */
     if (segment->purged > 0) {
-      _mi_stat_increase(&tld->stats.committed, (int64_t)segment->purged);
+      _mi_stat_increase(&_mi_stats.committed, (int64_t)segment->purged);
       segment->purged = 0;
     }
     memset(segment->pages, 0, sizeof segment->pages);
@@ -397,7 +394,7 @@ static void segment_free(mi_segment_t *segment, mi_tld_t *tld) {
   if (segment->kind <= MI_PAGE_MEDIUM)
     list_remove(segment_free_list(tld, segment->kind), segment);
   if (!cache_push(segment))
-    segment_release(segment, &tld->stats);
+    segment_release(segment);
 }
 
 /* Claim a free page of a small or medium segment, making a segment when
@@ -470,7 +467,7 @@ mi_page_t *_mi_segment_page_alloc(mi_heap_t *heap, size_t block_size, size_t ali
   page->start = segment_page_area(segment, page_index(page), &area);
   page->block_size = area; /* the caller divides the area into blocks */
   if (page->is_purged) {
-    _mi_stat_increase(&tld->stats.committed, (int64_t)area);
+    _mi_stat_increase(&_mi_stats.committed, (int64_t)area);
     segment->purged -= area;
     page->is_purged = 0;
   }
@@ -516,7 +513,7 @@ bool _mi_segment_page_free(mi_page_t *page, mi_tld_t *tld) {
 
 /* Purge the free pages of one segment whose time has come; returns the
  * next pending purge time of the segment (0 when none). */
-static int64_t segment_purge(mi_segment_t *segment, int64_t now, bool force, mi_stats_t *stats) {
+static int64_t segment_purge(mi_segment_t *segment, int64_t now, bool force) {
   int64_t next = 0;
   for (size_t i = 0; i < segment->page_count; i++) {
     mi_page_t *page = _mi_segment_page(segment, i);
@@ -525,7 +522,7 @@ static int64_t segment_purge(mi_segment_t *segment, int64_t now, bool force, mi_
     if (force || page->purge_at <= now) {
       size_t area;
       uint8_t *start = segment_page_area(segment, i, &area);
-      size_t purged = _mi_os_purge(start, area, stats);
+      size_t purged = _mi_os_purge(start, area);
       page->purge_pending = 0;
       if (purged > 0) {
         page->is_purged = 1;
@@ -544,7 +541,7 @@ static void purge_list(mi_segment_list_t *list, int64_t now, bool force, mi_tld_
   for (mi_segment_t *s = list->first; s != NULL; s = s->next) {
     if (s->purge_at == 0 || (!force && s->purge_at > now))
       continue;
-    int64_t next = segment_purge(s, now, force, &tld->stats);
+    int64_t next = segment_purge(s, now, force);
     if (next != 0 && (tld->purge_due == 0 || next < tld->purge_due))
       tld->purge_due = next;
   }
@@ -577,7 +574,7 @@ void _mi_segment_abandon_prepare(mi_segment_t *segment, mi_tld_t *tld, mi_segmen
   if (segment->kind <= MI_PAGE_MEDIUM)
     list_remove(segment_free_list(tld, segment->kind), segment);
   segment->abandoned = segment->used;
-  tld->stats.abandoned++;
+  _mi_stat_counter(&_mi_stats.abandoned, 1);
   segment->next = *chain;
   *chain = segment;
 }
@@ -607,7 +604,7 @@ static void segment_reclaim(mi_segment_t *segment, mi_heap_t *heap) {
   segment->next = segment->prev = NULL;
   segment->in_free_list = false;
   segment->abandoned = 0;
-  tld->stats.reclaimed++;
+  _mi_stat_counter(&_mi_stats.reclaimed, 1);
   if (segment->purge_at != 0 && (tld->purge_due == 0 || segment->purge_at < tld->purge_due))
     tld->purge_due = segment->purge_at;
   if (segment->kind <= MI_PAGE_MEDIUM && segment->used < segment->page_count)

@@ -1,73 +1,63 @@
-/* stats.c - statistics: each thread counts in its own mi_stats_t without
- * atomics; counts are merged into the process totals when a thread exits or
- * on mi_stats_merge, and printed by mi_stats_print. */
+/* stats.c - statistics: one set of counters for the process, updated with
+ * relaxed atomic operations on the slow paths only (page, segment and OS
+ * events; never per allocation), so that peaks are exact process-wide;
+ * printed by mi_stats_print. */
 #include "internal.h"
 
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 
-static mi_stats_t global_stats; /* guarded by stats_lock */
-static pthread_mutex_t stats_lock = PTHREAD_MUTEX_INITIALIZER;
+mi_stats_t _mi_stats mi_decl_hidden;
+
+static int64_t load(const int64_t *v) {
+  return __atomic_load_n(v, __ATOMIC_RELAXED);
+}
+
+void _mi_stat_counter(int64_t *counter, int64_t amount) {
+  __atomic_fetch_add(counter, amount, __ATOMIC_RELAXED);
+}
 
 void _mi_stat_increase(mi_stat_count_t *stat, int64_t amount) {
-  stat->total += amount;
-  stat->current += amount;
-  if (stat->current > stat->peak)
-    stat->peak = stat->current;
+  __atomic_fetch_add(&stat->total, amount, __ATOMIC_RELAXED);
+  int64_t current = __atomic_add_fetch(&stat->current, amount, __ATOMIC_RELAXED);
+  int64_t peak = load(&stat->peak);
+  while (current > peak &&
+         !__atomic_compare_exchange_n(&stat->peak, &peak, current, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+  }
 }
 
 void _mi_stat_decrease(mi_stat_count_t *stat, int64_t amount) {
-  stat->freed += amount;
-  stat->current -= amount;
+  __atomic_fetch_add(&stat->freed, amount, __ATOMIC_RELAXED);
+  __atomic_fetch_sub(&stat->current, amount, __ATOMIC_RELAXED);
 }
 
-static void count_merge(mi_stat_count_t *to, mi_stat_count_t *from) {
-  to->total += from->total;
-  to->freed += from->freed;
-  to->current += from->current;
-  /* peaks of different threads need not coincide: an upper bound */
-  to->peak += from->peak;
-  if (to->peak < to->current)
-    to->peak = to->current;
-}
-
-/* Add `from` into `to` and clear `from`: what the thread counts later is a
- * delta again, so decreases still balance in the totals. */
-static void stats_add(mi_stats_t *to, mi_stats_t *from) {
-  mi_stat_count_t *t = &to->reserved, *f = &from->reserved;
-  size_t counts = (size_t)(&to->bins[MI_BIN_COUNT] - &to->reserved);
-  for (size_t i = 0; i < counts; i++) {
-    count_merge(&t[i], &f[i]);
-    memset(&f[i], 0, sizeof f[i]);
-  }
-  int64_t *ti = to->bin_blocks, *fi = from->bin_blocks;
-  size_t ints = (size_t)((int64_t *)(to + 1) - to->bin_blocks);
-  for (size_t i = 0; i < ints; i++) {
-    ti[i] += fi[i];
-    fi[i] = 0;
-  }
-}
-
-void _mi_stats_merge_from(mi_stats_t *stats) {
-  pthread_mutex_lock(&stats_lock);
-  stats_add(&global_stats, stats);
-  pthread_mutex_unlock(&stats_lock);
-}
-
+/* Counts are process-wide already: nothing to merge (kept for the API). */
 void mi_stats_merge(void) {
-  mi_heap_t *heap = _mi_tls_resolve();
-  if (heap != &_mi_heap_empty)
-    _mi_stats_merge_from(&heap->tld->stats);
 }
 
+/* Start counting afresh: totals and peaks from now on; what is current
+ * stays current, so that later decreases balance. */
 void mi_stats_reset(void) {
-  mi_heap_t *heap = _mi_tls_resolve();
-  if (heap != &_mi_heap_empty)
-    memset(&heap->tld->stats, 0, sizeof heap->tld->stats);
-  pthread_mutex_lock(&stats_lock);
-  memset(&global_stats, 0, sizeof global_stats);
-  pthread_mutex_unlock(&stats_lock);
+  mi_stat_count_t *c = &_mi_stats.reserved;
+  size_t counts = (size_t)(&_mi_stats.bins[MI_BIN_COUNT] - &_mi_stats.reserved);
+  for (size_t i = 0; i < counts; i++) {
+    int64_t current = load(&c[i].current);
+    __atomic_store_n(&c[i].total, current, __ATOMIC_RELAXED);
+    __atomic_store_n(&c[i].freed, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&c[i].peak, current, __ATOMIC_RELAXED);
+  }
+  int64_t *n = _mi_stats.bin_blocks;
+  size_t ints = (size_t)((int64_t *)(&_mi_stats + 1) - _mi_stats.bin_blocks);
+  for (size_t i = 0; i < ints; i++)
+    __atomic_store_n(&n[i], 0, __ATOMIC_RELAXED);
+}
+
+/* A consistent-enough copy for printing: each counter read atomically. */
+static void stats_snapshot(mi_stats_t *to) {
+  const int64_t *from = (const int64_t *)&_mi_stats;
+  int64_t *dst = (int64_t *)to;
+  for (size_t i = 0; i < sizeof _mi_stats / sizeof(int64_t); i++)
+    dst[i] = load(&from[i]);
 }
 
 /* ---- printing ------------------------------------------------------------- */
@@ -162,18 +152,15 @@ static void stats_print(const mi_stats_t *s, printer_t *pr) {
         (long long)s->mmap_calls, (long long)s->cache_hits, (long long)s->remaps, (long long)s->purges,
         (long long)(s->purged_bytes / 1024),
         (long long)s->abandoned, (long long)s->reclaimed, (long long)s->xthread_collects);
-  print(pr, "threads: %zu running\n", _mi_thread_count());
+  print(pr, "threads: %lld running\n", (long long)s->threads.current);
   print_process(pr);
 }
 
 void mi_stats_print_out(mi_output_fun *out, void *arg) {
-  mi_stats_merge();
-  static mi_stats_t snapshot; /* too large for small thread stacks */
-  pthread_mutex_lock(&stats_lock);
-  snapshot = global_stats;
+  mi_stats_t snapshot;
+  stats_snapshot(&snapshot);
   printer_t pr = {out, arg};
   stats_print(&snapshot, &pr);
-  pthread_mutex_unlock(&stats_lock);
 }
 
 void mi_stats_print(void *out) {
@@ -188,10 +175,7 @@ void mi_process_info(size_t *elapsed_msecs, size_t *user_msecs, size_t *system_m
                      size_t *peak_rss, size_t *current_commit, size_t *peak_commit, size_t *page_faults) {
   mi_process_info_t info;
   _mi_prim_process_info(&info);
-  mi_stats_merge();
-  pthread_mutex_lock(&stats_lock);
-  int64_t commit = global_stats.committed.current, commit_peak = global_stats.committed.peak;
-  pthread_mutex_unlock(&stats_lock);
+  int64_t commit = load(&_mi_stats.committed.current), commit_peak = load(&_mi_stats.committed.peak);
   if (elapsed_msecs) *elapsed_msecs = (size_t)(_mi_prim_clock_msecs() - _mi_process_start_msecs());
   if (user_msecs) *user_msecs = (size_t)info.utime_msecs;
   if (system_msecs) *system_msecs = (size_t)info.stime_msecs;

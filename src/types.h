@@ -172,8 +172,6 @@ typedef struct mi_tld_s {
   mi_segment_list_t medium_free;
   mi_segment_list_t all;          /* every segment owned by this thread */
   int64_t purge_due;              /* earliest pending purge, or 0 */
-  size_t segment_count;
-  mi_stats_t stats;
 } mi_tld_t;
 
 struct mi_heap_s {
