@@ -28,7 +28,7 @@ static bool is_main_thread(void) {
  * Thread data lives in a heap slot (see tls.c), as every heap does. */
 mi_heap_t *_mi_heap_init_thread(void) {
   mi_heap_t *heap = _mi_tls_resolve();
-  if (heap->thread_id == _mi_thread_id() && heap != &_mi_heap_empty)
+  if (heap->thread_id == _mi_thread_id()) /* never for the empty or a dead heap */
     return heap;
   mi_process_init();
   mi_thread_data_t *td = _mi_heap_slot_alloc();
@@ -45,7 +45,7 @@ mi_heap_t *_mi_heap_init_thread(void) {
  * that was the default), or mi_thread_done. */
 void _mi_thread_done(void *value) {
   mi_heap_t *heap = value != NULL ? (mi_heap_t *)value : _mi_tls_resolve();
-  if (heap == &_mi_heap_empty || heap->tld == NULL || heap->thread_id != _mi_thread_id())
+  if (heap->thread_id != _mi_thread_id()) /* the empty heap: nothing to do */
     return;
   mi_tld_t *tld = heap->tld;
   mi_heap_t *backing = tld->backing;
@@ -87,7 +87,6 @@ static void fork_parent(void) {
 static void fork_child(void) {
   _mi_tls_fork_child();
   _mi_segments_fork_child();
-  /* only the forking thread lives on in the child */
   __atomic_store_n(&_mi_stats.threads.current, 1, __ATOMIC_RELAXED);
 }
 
@@ -105,12 +104,8 @@ void mi_process_init(void) {
     _mi_prim_keep_stderr(); /* the statistics at exit must find a way out */
   _mi_tls_process_init(_mi_thread_done);
   _mi_prim_atfork(fork_prepare, fork_parent, fork_child);
-  if (MI_TLS_SLOT_INDEX >= 0)
-    _mi_verbose_message("mialloc %d.%d.%d, thread-local heap pointer: %s %d\n", MIALLOC_VERSION_MAJOR,
-                        MIALLOC_VERSION_MINOR, MIALLOC_VERSION_PATCH, MI_TLS_NAME, MI_TLS_SLOT_INDEX);
-  else
-    _mi_verbose_message("mialloc %d.%d.%d, thread-local heap pointer: %s\n", MIALLOC_VERSION_MAJOR,
-                        MIALLOC_VERSION_MINOR, MIALLOC_VERSION_PATCH, MI_TLS_NAME);
+  _mi_verbose_message("mialloc %d.%d.%d, thread-local heap pointer: %s (slot %d)\n", MIALLOC_VERSION_MAJOR,
+                      MIALLOC_VERSION_MINOR, MIALLOC_VERSION_PATCH, MI_TLS_NAME, MI_TLS_SLOT_INDEX);
   size_t reserve = mi_option_get_size(mi_option_reserve_os_memory);
   if (reserve > 0)
     _mi_segments_reserve(reserve);

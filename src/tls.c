@@ -8,7 +8,7 @@
 
 #define MI_HEAP_REGION_SIZE ((size_t)256 << 20) /* 32768 heaps; address space only */
 
-pthread_key_t _mi_tls_key mi_decl_hidden;
+pthread_key_t _mi_tls_key mi_decl_hidden = MI_TLS_KEY_NONE;
 static bool key_ok;
 
 uintptr_t _mi_heap_region_base mi_decl_hidden;

@@ -23,6 +23,13 @@
 
 #include "types.h"
 
+#include <limits.h>
+#include <pthread.h>
+
+/* The pthread key (tls.c) before process init creates it: out of range, so
+ * glibc's pthread_getspecific answers NULL for it. */
+#define MI_TLS_KEY_NONE ((pthread_key_t)PTHREAD_KEYS_MAX)
+
 extern mi_heap_t _mi_heap_empty;       /* the sentinel: every lookup misses */
 extern const mi_page_t _mi_page_empty; /* has no free block */
 

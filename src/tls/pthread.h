@@ -5,14 +5,16 @@
 #ifndef MI_TLS_PTHREAD_H
 #define MI_TLS_PTHREAD_H
 
-#include <pthread.h>
-
 #define MI_TLS_NAME "pthread"
 #define MI_TLS_SLOT_INDEX (-1)
 
 extern pthread_key_t _mi_tls_key;
 
 static inline void *tls_pthread_get(void) {
+#if defined(__APPLE__)
+  if (_mi_tls_key == MI_TLS_KEY_NONE)
+    return NULL; /* the TSD array must not be indexed with it */
+#endif
 #if defined(__APPLE__) && defined(__aarch64__)
   uintptr_t tsd;
   __asm__("mrs %0, tpidrro_el0" : "=r"(tsd));
