@@ -72,11 +72,8 @@ static void heap_unlink(mi_heap_t *heap) {
 static bool page_move_to_backing(mi_heap_t *heap, mi_page_queue_t *pq, mi_page_t *page, void *arg) {
   mi_heap_t *backing = arg;
   _mi_page_queue_remove(heap, pq, page);
-  heap->page_count--;
   page->heap = backing;
-  backing->page_count++;
-  mi_page_queue_t *to = &backing->bins[(page->flags & MI_PAGE_IN_FULL) ? MI_BIN_FULL : page->bin];
-  _mi_page_queue_push(backing, to, page);
+  _mi_page_queue_push(backing, _mi_heap_queue_of(backing, page), page);
   return true;
 }
 
@@ -186,7 +183,6 @@ static bool page_detach(mi_heap_t *heap, mi_page_queue_t *pq, mi_page_t *page, v
   _mi_page_queue_remove(heap, pq, page);
   page->heap = NULL;
   _mi_page_set_flags(page, page->flags & (uint8_t)~MI_PAGE_IN_FULL);
-  heap->page_count--;
   _mi_stat_decrease(&_mi_stats.pages, 1);
   _mi_stat_decrease(&_mi_stats.bins[page->bin], 1);
   if (page->bin == MI_BIN_HUGE)

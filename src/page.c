@@ -104,7 +104,6 @@ void _mi_page_init(mi_page_t *page, mi_heap_t *heap, size_t block_size, uint8_t 
   page_extend(page);
   _mi_stat_increase(&_mi_stats.pages, 1);
   _mi_stat_increase(&_mi_stats.bins[bin], 1);
-  heap->page_count++;
 }
 
 /* Move blocks freed by other threads into the local list. */
@@ -148,7 +147,6 @@ void _mi_page_free(mi_page_t *page) {
   _mi_stat_decrease(&_mi_stats.bins[page->bin], 1);
   if (page->bin == MI_BIN_HUGE)
     _mi_stat_decrease(&_mi_stats.huge, (int64_t)page->block_size);
-  heap->page_count--;
   _mi_segment_page_free(page, tld);
 }
 
@@ -205,7 +203,6 @@ void _mi_heap_collect_full(mi_heap_t *heap, size_t max) {
 void _mi_page_adopt(mi_heap_t *heap, mi_page_t *page) {
   page->heap = heap;
   _mi_page_set_flags(page, page->flags & (uint8_t)~MI_PAGE_IN_FULL);
-  heap->page_count++;
   _mi_stat_increase(&_mi_stats.pages, 1);
   _mi_stat_increase(&_mi_stats.bins[page->bin], 1);
   if (page->bin == MI_BIN_HUGE)

@@ -180,7 +180,6 @@ struct mi_heap_s {
   mi_tld_t *tld;
   uintptr_t thread_id;
   uintptr_t cookie;
-  size_t page_count;
   struct mi_heap_s *next;   /* in tld->heaps */
   bool no_reclaim;
 };
