@@ -42,7 +42,7 @@ void *_mi_heap_malloc_aligned_at(mi_heap_t *heap, size_t size, size_t alignment,
         _mi_bin_size(_mi_bin(rounded)) % alignment == 0)
       return _mi_heap_malloc_zero(heap, rounded, zero);
     if (size + alignment > MI_MEDIUM_OBJ_MAX)
-      return _mi_malloc_generic(heap, size, zero, alignment);
+      return _mi_malloc_generic(size, heap, zero, alignment);
   }
   return aligned_overallocate(heap, size, alignment, offset, zero);
 }

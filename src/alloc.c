@@ -12,16 +12,15 @@ static inline void *heap_malloc_small(mi_heap_t *heap, size_t size) {
   mi_page_t *page = heap->direct[(size + 15) >> 4];
   mi_block_t *block = page->free;
   if (mi_unlikely(block == NULL))
-    return _mi_malloc_generic(heap, size, false, 0);
+    return _mi_malloc_generic(size, heap, false, 0);
   page->free = block->next;
-  page->used++;
   return block;
 }
 
 static inline void *heap_malloc(mi_heap_t *heap, size_t size) {
   if (mi_likely(size <= MI_SMALL_SIZE_MAX))
     return heap_malloc_small(heap, size);
-  return _mi_malloc_generic(heap, size, false, 0);
+  return _mi_malloc_generic(size, heap, false, 0);
 }
 
 void *mi_malloc(size_t size) {
@@ -50,7 +49,7 @@ void *_mi_heap_malloc_zero(mi_heap_t *heap, size_t size, bool zero) {
       memset(p, 0, _mi_bin_size(_mi_bin(size)));
     return p;
   }
-  return _mi_malloc_generic(heap, size, true, 0);
+  return _mi_malloc_generic(size, heap, true, 0);
 }
 
 void *mi_zalloc(size_t size) {

@@ -114,7 +114,7 @@ static bool page_collect(mi_heap_t *heap, mi_page_queue_t *pq, mi_page_t *page, 
   bool force = *(bool *)arg;
   (void)pq;
   _mi_page_collect(page);
-  if (page->used == 0) {
+  if (_mi_page_live(page) == 0) {
     if (force || page->next != NULL || page->prev != NULL || (page->flags & MI_PAGE_IN_FULL))
       _mi_page_free(page);
   } else if ((page->flags & MI_PAGE_IN_FULL) && (page->free != NULL || page->local_free != NULL)) {
@@ -139,8 +139,8 @@ static bool page_check(mi_heap_t *heap, mi_page_queue_t *pq, mi_page_t *page, vo
   mi_assert(page->heap == heap && page->in_use);
   mi_assert(_mi_heap_queue_of(heap, page) == pq);
   mi_assert(page->capacity <= page->reserved && page->used <= page->capacity);
-  size_t free_blocks = list_length(page, page->free) + list_length(page, page->local_free);
-  mi_assert(page->used + free_blocks <= page->capacity);
+  mi_assert(page->used + list_length(page, page->local_free) == page->capacity);
+  mi_assert(list_length(page, page->free) <= page->used);
   mi_assert(page->owner == (page->flags == 0 ? heap->thread_id : 0));
   return true;
 }
@@ -172,7 +172,7 @@ static bool page_free_if_empty(mi_heap_t *heap, mi_page_queue_t *pq, mi_page_t *
   (void)pq;
   (void)arg;
   _mi_page_collect(page);
-  if (page->used == 0)
+  if (_mi_page_live(page) == 0)
     _mi_page_free(page);
   return true;
 }
@@ -270,17 +270,18 @@ static bool visit_page(mi_heap_t *heap, mi_page_queue_t *pq, mi_page_t *page, vo
   visit_t *v = arg;
   (void)pq;
   _mi_page_collect(page);
+  size_t live = _mi_page_live(page);
   mi_heap_area_t area = {
       .blocks = page->start,
       .reserved = (size_t)page->reserved * page->block_size,
       .committed = (size_t)page->capacity * page->block_size,
-      .used = page->used,
+      .used = live,
       .block_size = page->block_size,
       .full_block_size = page->block_size,
   };
   if (!v->visitor(heap, &area, NULL, page->block_size, v->arg))
     return false;
-  if (!v->all_blocks || page->used == 0)
+  if (!v->all_blocks || live == 0)
     return true;
   uint64_t map[MI_SMALL_PAGE_SIZE / 16 / 64] = {0};
   mark_list(page, page->free, map);

@@ -106,9 +106,10 @@ void _mi_tls_lock(void);
 void _mi_tls_unlock(void);
 
 /* ---- page.c ---- */
-void *_mi_malloc_generic(mi_heap_t *heap, size_t size, bool zero, size_t alignment);
+void *_mi_malloc_generic(size_t size, mi_heap_t *heap, bool zero, size_t alignment);
 void _mi_page_retire(mi_page_t *page);
 void _mi_page_collect(mi_page_t *page);
+size_t _mi_page_live(mi_page_t *page);
 void _mi_page_init(mi_page_t *page, mi_heap_t *heap, size_t block_size, uint8_t bin, uint8_t *start,
                    size_t area);
 void _mi_page_queue_push(mi_heap_t *heap, mi_page_queue_t *pq, mi_page_t *page);

@@ -83,6 +83,7 @@ static void page_extend(mi_page_t *page) {
   block->next = page->free;
   page->free = (mi_block_t *)first;
   page->capacity += (uint32_t)n;
+  page->used += (uint32_t)n;
   if (page->heap != NULL)
     _mi_stat_counter(&_mi_stats.bin_blocks[page->bin], (int64_t)n);
 }
@@ -134,7 +135,20 @@ void _mi_page_collect(mi_page_t *page) {
   if (page->free == NULL) {
     page->free = page->local_free;
     page->local_free = NULL;
+    page->used = page->capacity;
   }
+}
+
+/* Blocks handed out and not freed: `used` also counts the blocks waiting in
+ * `free` and in the cross-thread list, so this collects and walks `free`
+ * (for slow paths only). */
+size_t _mi_page_live(mi_page_t *page) {
+  page_collect_xthread(page);
+  size_t waiting = 0;
+  for (const mi_block_t *b = page->free; b != NULL && waiting < page->used; b = b->next)
+    waiting++;
+  mi_assert(waiting <= page->used);
+  return page->used - waiting;
 }
 
 /* ---- pages in and out of heaps ---------------------------------------------- */
@@ -194,7 +208,7 @@ void _mi_heap_collect_full(mi_heap_t *heap, size_t max) {
       continue;
     }
     _mi_page_unfull(page);
-    if (page->used == 0)
+    if (_mi_page_live(page) == 0)
       _mi_page_retire(page);
   }
 }
@@ -209,7 +223,7 @@ void _mi_page_adopt(mi_heap_t *heap, mi_page_t *page) {
     _mi_stat_increase(&_mi_stats.huge, (int64_t)page->block_size);
   _mi_page_collect(page);
   mi_page_queue_t *pq = &heap->bins[page->bin];
-  if (page->used == 0) {
+  if (_mi_page_live(page) == 0) {
     queue_push_back(pq, page);
     _mi_page_free(page);
   } else if (page->free == NULL && page->capacity == page->reserved && page->bin != MI_BIN_HUGE) {
@@ -278,7 +292,7 @@ static mi_page_t *huge_alloc(mi_heap_t *heap, size_t size, size_t alignment) {
 
 /* Everything the fast path does not: first use by a thread, empty free
  * lists, new pages, huge blocks, zeroing and the alignment of huge blocks. */
-void *_mi_malloc_generic(mi_heap_t *heap, size_t size, bool zero, size_t alignment) {
+void *_mi_malloc_generic(size_t size, mi_heap_t *heap, bool zero, size_t alignment) {
   /* the empty sentinel, or a heap that is not this thread's */
   if (mi_unlikely(heap->thread_id != _mi_thread_id())) {
     heap = _mi_heap_init_thread();
@@ -303,10 +317,8 @@ void *_mi_malloc_generic(mi_heap_t *heap, size_t size, bool zero, size_t alignme
   } else {
     page = find_page(heap, _mi_bin(size));
     block = page != NULL ? page->free : NULL;
-    if (block != NULL) {
+    if (block != NULL)
       page->free = block->next;
-      page->used++;
-    }
   }
   if (block == NULL) {
     errno = ENOMEM;

@@ -90,7 +90,11 @@ typedef struct mi_page_s {
   uintptr_t owner;         /* thread id when mi_free may push locally without
                               a second look; 0 when flags are set or the page
                               has no owner (free, abandoned) */
-  uint32_t used;           /* blocks handed out, not yet freed locally or collected */
+  uint32_t used;           /* capacity minus the blocks in local_free: those
+                              handed out, waiting in free, or freed by other
+                              threads and not yet collected.  malloc leaves
+                              it alone; a local free that takes it to 0 has
+                              freed the page's last block */
   uint32_t capacity;       /* blocks carved out so far */
   uint32_t reserved;       /* blocks that fit */
   uint8_t flags;           /* MI_PAGE_IN_FULL | MI_PAGE_HAS_ALIGNED */
