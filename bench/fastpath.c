@@ -1,12 +1,23 @@
-/* fastpath.c - n pairs of mi_malloc(32) and mi_free on a page kept in use:
- * run under callgrind to count the fast paths (see README.md). */
-#include <mialloc.h>
+/* fastpath.c - n pairs of malloc(32) and free on a page kept in use: run
+ * under callgrind to count the fast paths (bench/fastpath.sh).  Built with
+ * -DMI_API it calls mi_malloc/mi_free; otherwise malloc/free, which
+ * LD_PRELOAD points at the allocator under test. */
 #include <stdlib.h>
+#ifdef MI_API
+#include <mialloc.h>
+#define malloc mi_malloc
+#define free mi_free
+#endif
 int main(int argc, char **argv) {
   int n = argc > 1 ? atoi(argv[1]) : 1000000;
-  void *keep = mi_malloc(32);  /* keeps the page in use: no retire per pair */
+  void *keep = malloc(32); /* keeps the page in use: no retire per pair */
   void *volatile sink;
-  for (int i = 0; i < n; i++) { void *p = mi_malloc(32); sink = p; mi_free(p); }
-  (void)sink; mi_free(keep);
+  for (int i = 0; i < n; i++) {
+    void *p = malloc(32);
+    sink = p;
+    free(p);
+  }
+  (void)sink;
+  free(keep);
   return 0;
 }

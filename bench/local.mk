@@ -52,7 +52,7 @@ CLEANFILES += $(%canon_reldir%_programs:=$(EXEEXT))
 %canon_reldir%_timeit_SOURCES = %reldir%/timeit.c
 %canon_reldir%_timeit_CFLAGS = $(AM_CFLAGS)
 
-EXTRA_DIST += %reldir%/fastpath.c %reldir%/run.sh %reldir%/README.md
+EXTRA_DIST += %reldir%/fastpath.c %reldir%/fastpath.sh %reldir%/run.sh %reldir%/README.md
 
 # "bench" is also the name of a source directory, hence .PHONY.  "all"
 # builds libmialloc (run.sh preloads $(abs_builddir)/src/.libs/libmialloc.so);

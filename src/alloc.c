@@ -1,50 +1,32 @@
-/* alloc.c - the malloc family: the allocation fast path and everything
- * built on it (zeroing, counts, realloc, strings). */
-#include "internal.h"
+/* alloc.c - the malloc family: everything built on the allocation fast
+ * path of fast.h (zeroing, counts, realloc, strings). */
+#include "fast.h"
 
 #include <limits.h>
 #include <stdlib.h>
 
-/* The fast path: a table lookup and a list pop.  mi_malloc of a small size
- * runs 15 instructions with initial-exec TLS, 19 with a TLS slot (which is
- * validated), measured with callgrind (bench/README.md, "Fast path"). */
-static inline void *heap_malloc_small(mi_heap_t *heap, size_t size) {
-  mi_page_t *page = heap->direct[(size + 15) >> 4];
-  mi_block_t *block = page->free;
-  if (mi_unlikely(block == NULL))
-    return _mi_malloc_generic(size, heap, false, 0);
-  page->free = block->next;
-  return block;
-}
-
-static inline void *heap_malloc(mi_heap_t *heap, size_t size) {
-  if (mi_likely(size <= MI_SMALL_SIZE_MAX))
-    return heap_malloc_small(heap, size);
-  return _mi_malloc_generic(size, heap, false, 0);
-}
-
 void *mi_malloc(size_t size) {
-  return heap_malloc(_mi_heap_default(), size);
+  return _mi_heap_malloc(_mi_heap_default(), size);
 }
 
 void *mi_heap_malloc(mi_heap_t *heap, size_t size) {
-  return heap_malloc(heap, size);
+  return _mi_heap_malloc(heap, size);
 }
 
 void *mi_malloc_small(size_t size) {
-  return heap_malloc(_mi_heap_default(), size);
+  return _mi_heap_malloc(_mi_heap_default(), size);
 }
 
 void *mi_heap_malloc_small(mi_heap_t *heap, size_t size) {
-  return heap_malloc(heap, size);
+  return _mi_heap_malloc(heap, size);
 }
 
 void *_mi_heap_malloc_zero(mi_heap_t *heap, size_t size, bool zero) {
   if (!zero)
-    return heap_malloc(heap, size);
+    return _mi_heap_malloc(heap, size);
   if (size <= MI_SMALL_SIZE_MAX) {
     /* zero the whole block, so mi_rezalloc may grow it in place */
-    void *p = heap_malloc_small(heap, size);
+    void *p = _mi_heap_malloc_small(heap, size);
     if (p != NULL)
       memset(p, 0, _mi_bin_size(_mi_bin(size)));
     return p;
@@ -89,7 +71,7 @@ void *mi_heap_mallocn(mi_heap_t *heap, size_t count, size_t size) {
   size_t total;
   if (!_mi_count_size(count, size, &total))
     return NULL;
-  return heap_malloc(heap, total);
+  return _mi_heap_malloc(heap, total);
 }
 
 void *mi_mallocn(size_t count, size_t size) {
@@ -182,7 +164,7 @@ char *mi_heap_strdup(mi_heap_t *heap, const char *s) {
   if (s == NULL)
     return NULL;
   size_t n = strlen(s);
-  char *t = heap_malloc(heap, n + 1);
+  char *t = _mi_heap_malloc(heap, n + 1);
   if (t != NULL)
     memcpy(t, s, n + 1);
   return t;
@@ -196,7 +178,7 @@ char *mi_heap_strndup(mi_heap_t *heap, const char *s, size_t n) {
   if (s == NULL)
     return NULL;
   size_t len = strnlen(s, n);
-  char *t = heap_malloc(heap, len + 1);
+  char *t = _mi_heap_malloc(heap, len + 1);
   if (t != NULL) {
     memcpy(t, s, len);
     t[len] = 0;

@@ -1,6 +1,6 @@
-/* free.c - mi_free and the questions asked of a pointer: is it ours, which
- * block is it, how large is it. */
-#include "internal.h"
+/* free.c - mi_free beyond its fast path (fast.h), and the questions asked
+ * of a pointer: is it ours, which block is it, how large is it. */
+#include "fast.h"
 
 /* The block of `page` that contains p, or NULL if p is outside its blocks. */
 mi_block_t *_mi_page_block_of(const mi_page_t *page, const void *p) {
@@ -52,9 +52,9 @@ static void free_xthread(mi_page_t *page, mi_block_t *block) {
                                                   memory_order_relaxed));
 }
 
-/* Everything mi_free's fast path leaves: other threads, full pages,
- * aligned blocks, and the full validity checks. */
-mi_decl_noinline void _mi_free_generic(mi_segment_t *segment, mi_page_t *page, void *p) {
+/* Everything mi_free's fast path leaves, for a pointer in a segment of
+ * ours: other threads, full pages, aligned blocks, and the full checks. */
+static void free_checked(mi_segment_t *segment, mi_page_t *page, void *p) {
   mi_block_t *block = block_checked(segment, page, p, "mi_free");
   if (block == NULL)
     return;
@@ -79,9 +79,9 @@ mi_decl_noinline void _mi_free_generic(mi_segment_t *segment, mi_page_t *page, v
     _mi_page_retire(page);
 }
 
-/* p does not start a segment chunk: NULL, the inside of a huge block's
- * segment, or not ours at all. */
-static mi_decl_noinline void free_not_segment_start(void *p) {
+/* p is outside the page window: NULL, a segment the window does not cover,
+ * or not ours at all.  The segment map tells. */
+mi_decl_noinline void _mi_free_outside_window(void *p) {
   if (p == NULL)
     return;
   mi_segment_t *segment = _mi_segment_of_checked(p);
@@ -89,28 +89,19 @@ static mi_decl_noinline void free_not_segment_start(void *p) {
     free_invalid(p, "mi_free", "not allocated by mialloc");
     return;
   }
-  _mi_free_generic(segment, _mi_segment_page_of(segment, p), p);
+  free_checked(segment, _mi_segment_page_of(segment, p), p);
 }
 
-/* The fast path: an address-map check (7 instructions: a foreign pointer is
- * never followed), the page by shift and mask, an ownership test, a list
- * push: 22 instructions in all (callgrind, bench/README.md). */
+/* p's window slice gave `page`, which this thread may not push to at once. */
+mi_decl_noinline void _mi_free_generic(void *p, mi_page_t *page) {
+  if (page == &_mi_page_foreign)
+    _mi_free_outside_window(p); /* inside the window, but no page of ours */
+  else
+    free_checked(_mi_ptr_segment(page), page, p);
+}
+
 void mi_free(void *p) {
-  if (mi_unlikely(!_mi_segmap_is_start(p))) {
-    free_not_segment_start(p);
-    return;
-  }
-  mi_segment_t *segment = _mi_ptr_segment(p);
-  mi_page_t *page = _mi_segment_page_of(segment, p);
-  if (mi_likely(__atomic_load_n(&page->owner, __ATOMIC_RELAXED) == _mi_thread_id())) {
-    mi_block_t *block = (mi_block_t *)p;
-    block->next = page->local_free;
-    page->local_free = block;
-    if (mi_unlikely(--page->used == 0))
-      _mi_page_retire(page);
-    return;
-  }
-  _mi_free_generic(segment, page, p);
+  _mi_free(p);
 }
 
 void mi_cfree(void *p) {

@@ -48,14 +48,8 @@ static inline size_t _mi_bin_size(uint8_t bin) {
 }
 
 /* ---- pointers to segments and pages ---- */
-extern uint8_t _mi_segmap[MI_SEGMAP_ENTRIES];
 static inline mi_segment_t *_mi_ptr_segment(const void *p) {
   return (mi_segment_t *)((uintptr_t)p & ~(uintptr_t)MI_SEGMENT_MASK);
-}
-/* True when p lies in a chunk where a segment of ours starts. */
-static inline bool _mi_segmap_is_start(const void *p) {
-  size_t idx = (uintptr_t)p >> MI_SEGMENT_SHIFT;
-  return mi_likely(idx < MI_SEGMAP_ENTRIES) && __atomic_load_n(&_mi_segmap[idx], __ATOMIC_RELAXED) == 1;
 }
 /* Small pages have a descriptor per 64 KiB; a medium page uses the first
  * of its eight; large and huge segments have one page. */
@@ -82,12 +76,48 @@ static inline size_t _mi_page_area_size(const mi_page_t *page) {
 }
 
 /* ---- os.c ---- */
-void *_mi_os_alloc_aligned(size_t size, size_t align);
-void *_mi_os_alloc_commit(size_t size, size_t align, bool commit);
+void *_mi_os_alloc_aligned(size_t size, size_t align, void *hint);
+void *_mi_os_alloc_commit(size_t size, size_t align, bool commit, void *hint);
 void _mi_segments_reserve(size_t bytes);
 void _mi_os_free(void *p, size_t size, size_t committed);
 size_t _mi_os_purge(void *p, size_t size);
 size_t _mi_os_page_size(void);
+
+/* ---- addrmap.c: which addresses are ours ---- */
+extern uint8_t _mi_segmap[MI_SEGMAP_ENTRIES] mi_decl_hidden;
+void _mi_segmap_mark(mi_segment_t *segment, size_t size, bool on);
+mi_segment_t *_mi_segment_of_checked(const void *p);
+/* The page window: p has its page, or _mi_page_foreign (owned by no
+ * thread), at _mi_window_pages[off >> MI_SMALL_PAGE_SHIFT] when
+ * off = _mi_window_last - p is below _mi_window_span. */
+extern uintptr_t _mi_window_last mi_decl_hidden;
+extern size_t _mi_window_span mi_decl_hidden;
+extern mi_page_t *_mi_window_pages[MI_WINDOW_SLICES] mi_decl_hidden;
+extern mi_page_t _mi_page_foreign mi_decl_hidden;
+void _mi_window_map(mi_segment_t *segment);
+void _mi_window_unmap(void *start, size_t size);
+void _mi_window_release(void *start, size_t size);
+void *_mi_window_hint(size_t size, size_t align);
+void _mi_addrmap_lock(void);
+void _mi_addrmap_unlock(void);
+void _mi_addrmap_fork_child(void);
+
+/* A read of a word that other threads may change, on a fast path where a
+ * stale value is harmless: a plain load, which the compiler can fold into
+ * the instruction that uses it (it does not for atomic loads); an atomic
+ * one under ThreadSanitizer, which would report the plain one. */
+#if defined(__SANITIZE_THREAD__)
+#define MI_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define MI_TSAN 1
+#endif
+#endif
+#if defined(MI_TSAN)
+#define mi_racy_read(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+#else
+#define mi_racy_read(x) (x)
+#endif
 
 /* ---- segment.c ---- */
 mi_page_t *_mi_segment_page_alloc(mi_heap_t *heap, size_t block_size, size_t alignment);
@@ -98,7 +128,6 @@ bool _mi_segment_reclaim_one(mi_heap_t *heap);
 void _mi_segment_reclaim_all(mi_heap_t *heap);
 void _mi_segments_purge(mi_tld_t *tld, bool force);
 void _mi_segment_cache_collect(bool force);
-mi_segment_t *_mi_segment_of_checked(const void *p);
 void _mi_segments_fork_child(void);
 void _mi_segments_lock(void);
 void _mi_segments_unlock(void);
@@ -126,7 +155,6 @@ mi_page_queue_t *_mi_heap_queue_of(mi_heap_t *heap, const mi_page_t *page);
 bool _mi_count_size(size_t count, size_t size, size_t *total);
 void *_mi_heap_malloc_zero(mi_heap_t *heap, size_t size, bool zero);
 void *_mi_heap_realloc_zero(mi_heap_t *heap, void *p, size_t newsize, bool zero);
-void _mi_free_generic(mi_segment_t *segment, mi_page_t *page, void *p);
 mi_block_t *_mi_page_block_of(const mi_page_t *page, const void *p);
 size_t _mi_usable_size_checked(const void *p, const char *who);
 void *_mi_heap_malloc_aligned_at(mi_heap_t *heap, size_t size, size_t alignment, size_t offset, bool zero);

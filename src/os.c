@@ -6,18 +6,18 @@ size_t _mi_os_page_size(void) {
   return _mi_prim_page_size();
 }
 
-/* Fresh OS memory for segments: charged at once unless eager_commit is 0;
- * none at all with limit_os_alloc. */
-void *_mi_os_alloc_aligned(size_t size, size_t align) {
+/* Fresh OS memory for segments, at `hint` if that is free: charged at once
+ * unless eager_commit is 0; none at all with limit_os_alloc. */
+void *_mi_os_alloc_aligned(size_t size, size_t align, void *hint) {
   if (_mi_option_get_fast(mi_option_limit_os_alloc) != 0)
     return NULL;
-  return _mi_os_alloc_commit(size, align, _mi_option_get_fast(mi_option_eager_commit) != 0);
+  return _mi_os_alloc_commit(size, align, _mi_option_get_fast(mi_option_eager_commit) != 0, hint);
 }
 
-void *_mi_os_alloc_commit(size_t size, size_t align, bool commit) {
+void *_mi_os_alloc_commit(size_t size, size_t align, bool commit, void *hint) {
   void *p = NULL;
   size = _mi_align_up(size, _mi_os_page_size());
-  int err = _mi_prim_alloc(size, align, commit, &p);
+  int err = _mi_prim_alloc(hint, size, align, commit, &p);
   if (err != 0) {
     _mi_warning_message("unable to map %zu bytes from the OS (error %d)\n", size, err);
     return NULL;

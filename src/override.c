@@ -1,8 +1,9 @@
 /* override.c - the only file that defines libc's allocation names, so that
  * a program linked with libmialloc, or run with it in LD_PRELOAD, uses
  * mialloc for every allocation.  Built only with --enable-override.  Each
- * definition compiles to a single jump to its mi_ counterpart. */
-#include "internal.h"
+ * definition compiles to a single jump to its mi_ counterpart, but for
+ * malloc and free, which have the fast paths inline. */
+#include "fast.h"
 
 #include <malloc.h>
 #include <stdlib.h>
@@ -19,10 +20,10 @@ void *__libc_memalign(size_t alignment, size_t size);
 void *__libc_valloc(size_t size);
 void *__libc_pvalloc(size_t size);
 
-MI_LIBC void *malloc(size_t size) { return mi_malloc(size); }
+MI_LIBC void *malloc(size_t size) { return _mi_heap_malloc(_mi_heap_default(), size); }
 MI_LIBC void *calloc(size_t count, size_t size) { return mi_calloc(count, size); }
 MI_LIBC void *realloc(void *p, size_t newsize) { return mi_realloc(p, newsize); }
-MI_LIBC void free(void *p) { mi_free(p); }
+MI_LIBC void free(void *p) { _mi_free(p); }
 MI_LIBC void cfree(void *p) { mi_free(p); }
 MI_LIBC void *reallocarray(void *p, size_t count, size_t size) { return mi_reallocarray(p, count, size); }
 MI_LIBC int posix_memalign(void **p, size_t alignment, size_t size) { return mi_posix_memalign(p, alignment, size); }
@@ -33,10 +34,10 @@ MI_LIBC void *pvalloc(size_t size) { return mi_pvalloc(size); }
 MI_LIBC size_t malloc_usable_size(void *p) { return mi_usable_size(p); }
 
 /* glibc's internal entry points, which some programs call directly. */
-MI_LIBC void *__libc_malloc(size_t size) { return mi_malloc(size); }
+MI_LIBC void *__libc_malloc(size_t size) { return _mi_heap_malloc(_mi_heap_default(), size); }
 MI_LIBC void *__libc_calloc(size_t count, size_t size) { return mi_calloc(count, size); }
 MI_LIBC void *__libc_realloc(void *p, size_t newsize) { return mi_realloc(p, newsize); }
-MI_LIBC void __libc_free(void *p) { mi_free(p); }
+MI_LIBC void __libc_free(void *p) { _mi_free(p); }
 MI_LIBC void *__libc_memalign(size_t alignment, size_t size) { return mi_memalign(alignment, size); }
 MI_LIBC void *__libc_valloc(size_t size) { return mi_valloc(size); }
 MI_LIBC void *__libc_pvalloc(size_t size) { return mi_pvalloc(size); }

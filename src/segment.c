@@ -1,7 +1,7 @@
 /* segment.c - segments: OS-aligned chunks that hold pages, owned by one
- * thread.  Also the address-space map that tells mi_free whether a pointer
- * is ours, the cache of free segments, purging of free pages, and the
- * abandoned list where segments of exited threads wait to be reclaimed. */
+ * thread.  Also the cache of free segments, purging of free pages, and the
+ * abandoned list where segments of exited threads wait to be reclaimed.
+ * Which addresses are segments is kept in addrmap.c. */
 #include "internal.h"
 
 #include <pthread.h>
@@ -9,8 +9,6 @@
 
 #define MI_CACHE_BYTES ((size_t)512 << 20) /* free segments kept (until purge_delay) */
 #define MI_RECLAIM_TRIES 8
-
-uint8_t _mi_segmap[MI_SEGMAP_ENTRIES] mi_decl_hidden;
 
 static pthread_mutex_t abandoned_lock = PTHREAD_MUTEX_INITIALIZER;
 static mi_segment_t *abandoned;      /* guarded by abandoned_lock */
@@ -24,39 +22,6 @@ static mi_segment_t *reserve;        /* mapped, free and not expiring: memory of
                                         MIALLOC_RESERVE_OS_MEMORY, and with
                                         limit_os_alloc all released memory;
                                         guarded by cache_lock */
-
-/* ---- the address-space map ---------------------------------------------- */
-
-static void segmap_mark(mi_segment_t *segment, size_t size, bool on) {
-  size_t first = (uintptr_t)segment >> MI_SEGMENT_SHIFT;
-  size_t chunks = size >> MI_SEGMENT_SHIFT;
-  for (size_t i = 0; i < chunks && first + i < MI_SEGMAP_ENTRIES; i++) {
-    uint8_t v = on ? (uint8_t)(i + 1 < 255 ? i + 1 : 255) : 0;
-    __atomic_store_n(&_mi_segmap[first + i], v, __ATOMIC_RELEASE);
-  }
-}
-
-/* The segment containing p, or NULL when p is not in memory of ours.
- * Reads only the map and, once it says "ours", the segment header. */
-mi_segment_t *_mi_segment_of_checked(const void *p) {
-  size_t idx = (uintptr_t)p >> MI_SEGMENT_SHIFT;
-  if (idx >= MI_SEGMAP_ENTRIES)
-    return NULL;
-  for (;;) {
-    uint8_t v = __atomic_load_n(&_mi_segmap[idx], __ATOMIC_ACQUIRE);
-    if (v == 0)
-      return NULL;
-    if (v == 1)
-      break;
-    idx -= (size_t)(v - 1);
-  }
-  mi_segment_t *segment = (mi_segment_t *)(idx << MI_SEGMENT_SHIFT);
-  if (segment->cookie != ((uintptr_t)segment ^ _mi_process_cookie))
-    return NULL;
-  if ((uintptr_t)p >= (uintptr_t)segment + segment->size)
-    return NULL;
-  return segment;
-}
 
 /* ---- layout ------------------------------------------------------------- */
 
@@ -115,9 +80,11 @@ static void list_remove(mi_segment_list_t *list, mi_segment_t *segment) {
 
 static void segment_os_free(mi_segment_t *segment) {
   size_t size = segment->size;
-  segmap_mark(segment, size, false);
+  _mi_window_unmap(segment, size);
+  _mi_segmap_mark(segment, size, false);
   _mi_stat_decrease(&_mi_stats.segments, 1);
   _mi_os_free(segment, size, size - segment->purged);
+  _mi_window_release(segment, size);
 }
 
 /* A free segment leaves the cache: unmapped, or with limit_os_alloc (no
@@ -211,7 +178,8 @@ static void segment_split(mi_segment_t *segment, size_t size) {
   rest->page_count = 1;
   rest->used = 0;
   memset(rest->pages, 0, sizeof rest->pages);
-  segmap_mark(rest, rest->size, true);
+  _mi_window_unmap(rest, rest->size);
+  _mi_segmap_mark(rest, rest->size, true);
   segment->size = size;
   if (!cache_push(rest))
     segment_release(rest);
@@ -222,14 +190,16 @@ static void segment_split(mi_segment_t *segment, size_t size) {
 static mi_segment_t *segment_resize(mi_segment_t *segment, size_t size) {
   size_t old = segment->size;
   void *moved = NULL;
-  segmap_mark(segment, old, false);
+  _mi_window_unmap(segment, old);
+  _mi_segmap_mark(segment, old, false);
   if (_mi_prim_remap(segment, old, size, MI_SEGMENT_SIZE, &moved) != 0) {
     segment_os_free(segment);
     return NULL;
   }
+  _mi_window_release(segment, old);
   segment = moved;
   segment->size = size;
-  segmap_mark(segment, size, true);
+  _mi_segmap_mark(segment, size, true);
   _mi_stat_increase(&_mi_stats.reserved, (int64_t)size);
   _mi_stat_decrease(&_mi_stats.reserved, (int64_t)old);
   _mi_stat_increase(&_mi_stats.committed, (int64_t)size);
@@ -280,7 +250,7 @@ void _mi_segments_reserve(size_t bytes) {
   size_t chunks = (bytes + MI_SEGMENT_SIZE - 1) / MI_SEGMENT_SIZE;
   long eager = _mi_option_get_fast(mi_option_arena_eager_commit);
   bool commit = eager == 1 || (eager == 2 && !_mi_prim_overcommits());
-  uint8_t *base = chunks > 0 ? _mi_os_alloc_commit(chunks * MI_SEGMENT_SIZE, MI_SEGMENT_SIZE, commit) : NULL;
+  uint8_t *base = chunks > 0 ? _mi_os_alloc_commit(chunks * MI_SEGMENT_SIZE, MI_SEGMENT_SIZE, commit, NULL) : NULL;
   if (base == NULL) {
     if (chunks > 0)
       _mi_warning_message("could not reserve %zu MiB of OS memory\n", bytes >> 20);
@@ -291,7 +261,7 @@ void _mi_segments_reserve(size_t bytes) {
     mi_segment_t *segment = (mi_segment_t *)(base + i * MI_SEGMENT_SIZE);
     segment->size = MI_SEGMENT_SIZE;
     segment->cookie = (uintptr_t)segment ^ _mi_process_cookie;
-    segmap_mark(segment, MI_SEGMENT_SIZE, true);
+    _mi_segmap_mark(segment, MI_SEGMENT_SIZE, true);
     segment->next = reserve;
     reserve = segment;
   }
@@ -348,7 +318,7 @@ static mi_segment_t *segment_alloc(mi_tld_t *tld, mi_page_kind_t kind, size_t si
   if (segment != NULL) {
     _mi_stat_counter(&_mi_stats.cache_hits, 1);
   } else {
-    segment = _mi_os_alloc_aligned(size, align);
+    segment = _mi_os_alloc_aligned(size, align, _mi_window_hint(size, align));
     if (segment == NULL)
       return NULL;
     fresh = true;
@@ -381,7 +351,8 @@ static mi_segment_t *segment_alloc(mi_tld_t *tld, mi_page_kind_t kind, size_t si
   for (size_t i = 0; i < count; i++)
     _mi_segment_page(segment, i)->is_zero = fresh;
   if (fresh)
-    segmap_mark(segment, size, true);
+    _mi_segmap_mark(segment, size, true);
+  _mi_window_map(segment);
   return segment;
 }
 
@@ -645,9 +616,11 @@ void _mi_segment_reclaim_all(mi_heap_t *heap) {
 void _mi_segments_lock(void) {
   pthread_mutex_lock(&abandoned_lock);
   pthread_mutex_lock(&cache_lock);
+  _mi_addrmap_lock();
 }
 
 void _mi_segments_unlock(void) {
+  _mi_addrmap_unlock();
   pthread_mutex_unlock(&cache_lock);
   pthread_mutex_unlock(&abandoned_lock);
 }
@@ -655,4 +628,5 @@ void _mi_segments_unlock(void) {
 void _mi_segments_fork_child(void) {
   pthread_mutex_init(&abandoned_lock, NULL);
   pthread_mutex_init(&cache_lock, NULL);
+  _mi_addrmap_fork_child();
 }

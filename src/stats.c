@@ -152,6 +152,10 @@ static void stats_print(const mi_stats_t *s, printer_t *pr) {
         (long long)s->mmap_calls, (long long)s->cache_hits, (long long)s->remaps, (long long)s->purges,
         (long long)(s->purged_bytes / 1024),
         (long long)s->abandoned, (long long)s->reclaimed, (long long)s->xthread_collects);
+  char window[32];
+  fmt_amount(window, sizeof window, (int64_t)__atomic_load_n(&_mi_window_span, __ATOMIC_RELAXED), true);
+  print(pr, "page window: %s covered, segments outside it (slower frees): %lld\n", window,
+        (long long)s->window_misses);
   print(pr, "threads: %lld running\n", (long long)s->threads.current);
   print_process(pr);
 }

@@ -85,7 +85,7 @@ void *_mi_heap_slot_alloc(void) {
       atomic_store_explicit(&_mi_heap_region_limit, region_slots, memory_order_release);
   }
   pthread_mutex_unlock(&region_lock);
-  if (slot == NULL && _mi_prim_alloc(MI_HEAP_SLOT_SIZE, _mi_os_page_size(), true, &slot) != 0)
+  if (slot == NULL && _mi_prim_alloc(NULL, MI_HEAP_SLOT_SIZE, _mi_os_page_size(), true, &slot) != 0)
     return NULL; /* outside the region: usable, but never stored in a slot */
   memset(slot, 0, MI_HEAP_SLOT_SIZE);
   return slot;

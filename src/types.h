@@ -17,7 +17,9 @@
  *   of a page have one size.  Free blocks sit in three lists: `free` (allocate
  *   from), `local_free` (freed by the owner) and `xthread_free` (freed by other
  *   threads, lock-free).  A pointer finds its page in O(1): mask it down to
- *   the segment, then index pages[] by its offset.
+ *   the segment, then index pages[] by its offset.  mi_free does it with
+ *   one load instead, from the page window (addrmap.c), which also tells
+ *   whether the pointer lies in a segment of ours.
  */
 #ifndef MI_TYPES_H
 #define MI_TYPES_H
@@ -67,6 +69,12 @@
  * address space.  0 = not mialloc's, 1 = a segment starts here, k > 1 = this
  * chunk lies inside a segment starting k-1 chunks lower (255: at least 254). */
 #define MI_SEGMAP_ENTRIES ((size_t)1 << (48 - MI_SEGMENT_SHIFT))
+
+/* The page window: a page pointer per 64 KiB slice of up to 128 GiB of
+ * address space, where mi_free finds a page with one load (addrmap.c). */
+#define MI_WINDOW_SIZE ((size_t)128 << 30)
+#define MI_WINDOW_SLICES (MI_WINDOW_SIZE >> MI_SMALL_PAGE_SHIFT)
+#define MI_WINDOW_HEADROOM ((size_t)64 << 20) /* above the first segment */
 
 typedef struct mi_block_s {
   struct mi_block_s *next;
@@ -161,6 +169,7 @@ typedef struct mi_stats_s {
   int64_t abandoned;
   int64_t reclaimed;
   int64_t xthread_collects;
+  int64_t window_misses;       /* segments set up outside the page window */
 } mi_stats_t;
 
 typedef struct mi_segment_list_s {

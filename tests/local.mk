@@ -3,6 +3,8 @@
 # AM_TESTS_ENVIRONMENT before including it).
 #
 #   api        Check suites over the public API (tests/api.c)
+#   addrmap    Check suite over the address maps (tests/addrmap.c); it links
+#              the allocator's internals, src/libmicore.la
 #   stress     multi-threaded stress test (tests/stress.c); STRESS_SCALE=N
 #              in the environment makes it heavier (or lighter, N < 1)
 #   fork       fork from a multi-threaded process, allocate in the child
@@ -13,11 +15,11 @@
 #   valgrind.sh the stress test under valgrind's memcheck
 #   no-check.sh stands in for api, failing, when Check was not found
 #
-# The test programs link only the public library, as users would.
+# The other test programs link only the public library, as users would.
 
 if HAVE_CHECK
-check_PROGRAMS += %reldir%/api
-TESTS += %reldir%/api
+check_PROGRAMS += %reldir%/api %reldir%/addrmap
+TESTS += %reldir%/api %reldir%/addrmap
 else
 TESTS += %reldir%/no-check.sh
 endif
@@ -27,6 +29,12 @@ check_PROGRAMS += %reldir%/stress %reldir%/fork %reldir%/rss %reldir%/limit
 %canon_reldir%_api_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -pthread
 %canon_reldir%_api_LDFLAGS = $(AM_LDFLAGS) -pthread
 %canon_reldir%_api_LDADD = src/libmialloc.la $(CHECK_LIBS)
+
+%canon_reldir%_addrmap_SOURCES = %reldir%/addrmap.c
+%canon_reldir%_addrmap_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src -DMIALLOC_BUILD
+%canon_reldir%_addrmap_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -pthread
+%canon_reldir%_addrmap_LDFLAGS = $(AM_LDFLAGS) -pthread
+%canon_reldir%_addrmap_LDADD = src/libmicore.la $(CHECK_LIBS)
 
 %canon_reldir%_stress_SOURCES = %reldir%/stress.c
 %canon_reldir%_stress_CFLAGS = $(AM_CFLAGS) -pthread
@@ -52,6 +60,7 @@ TESTS += \
 	%reldir%/valgrind.sh
 
 EXTRA_DIST += \
+	%reldir%/addrmap.c \
 	%reldir%/api.c \
 	%reldir%/exports.sh \
 	%reldir%/limit.sh \

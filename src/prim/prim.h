@@ -20,10 +20,11 @@
 size_t _mi_prim_page_size(void);
 
 /* Map `size` bytes at an address that is a multiple of `align` (a power of
- * two >= page size); *addr receives it.  With `commit` the memory is
- * charged against the system's commit limit at once (matters only where
- * the OS does not overcommit); otherwise on first touch. */
-int _mi_prim_alloc(size_t size, size_t align, bool commit, void **addr);
+ * two >= page size); *addr receives it: `hint` if that range is free (hint
+ * may be NULL).  With `commit` the memory is charged against the system's
+ * commit limit at once (matters only where the OS does not overcommit);
+ * otherwise on first touch. */
+int _mi_prim_alloc(void *hint, size_t size, size_t align, bool commit, void **addr);
 /* True when the OS overcommits memory (Linux vm.overcommit_memory != 2). */
 bool _mi_prim_overcommits(void);
 /* Reserve address space without access (for the address-space map). */

@@ -38,11 +38,12 @@ static int mmap_at(void *hint, size_t size, int prot, int extra, void **addr) {
   return 0;
 }
 
-/* Map size bytes at a multiple of align: try the plain mapping first (often
- * aligned already), else over-map by align and trim both ends. */
-static int mmap_aligned(size_t size, size_t align, int prot, int extra, void **addr) {
+/* Map size bytes at a multiple of align: try the plain mapping first (at
+ * the hint, or often aligned anyway), else over-map by align and trim both
+ * ends. */
+static int mmap_aligned(void *hint, size_t size, size_t align, int prot, int extra, void **addr) {
   void *p = NULL;
-  int rc = mmap_at(NULL, size, prot, extra, &p);
+  int rc = mmap_at(hint, size, prot, extra, &p);
   if (rc == 0 && ((uintptr_t)p & (align - 1)) != 0) {
     munmap(p, size);
     rc = mmap_at(NULL, size + align, prot, extra, &p);
@@ -61,9 +62,9 @@ static int mmap_aligned(size_t size, size_t align, int prot, int extra, void **a
   return rc;
 }
 
-int _mi_prim_alloc(size_t size, size_t align, bool commit, void **addr) {
+int _mi_prim_alloc(void *hint, size_t size, size_t align, bool commit, void **addr) {
   int err = errno;
-  int rc = mmap_aligned(size, align, PROT_READ | PROT_WRITE, commit ? 0 : MAP_NORESERVE, addr);
+  int rc = mmap_aligned(hint, size, align, PROT_READ | PROT_WRITE, commit ? 0 : MAP_NORESERVE, addr);
   errno = err;
   return rc;
 }
@@ -89,7 +90,7 @@ int _mi_prim_remap(void *addr, size_t size, size_t newsize, size_t align, void *
 #if defined(__linux__) && defined(MREMAP_FIXED)
   int err = errno;
   void *hole = NULL; /* an aligned place to move into */
-  int rc = mmap_aligned(newsize, align, PROT_NONE, MAP_NORESERVE, &hole);
+  int rc = mmap_aligned(NULL, newsize, align, PROT_NONE, MAP_NORESERVE, &hole);
   if (rc == 0) {
     void *q = mremap(addr, size, newsize, MREMAP_MAYMOVE | MREMAP_FIXED, hole);
     if (q == MAP_FAILED) {

@@ -1,0 +1,208 @@
+/* addrmap.c - which addresses are mialloc's.  Two maps answer it.
+ *
+ * The segment map has a byte per 4 MiB chunk of the 48-bit address space
+ * and knows every segment.  Slow paths and the pointer checks use it.
+ *
+ * The page window is for mi_free's fast path: a page-descriptor pointer per
+ * 64 KiB slice of a window of up to MI_WINDOW_SIZE bytes, so that a pointer
+ * finds its page with a subtraction, a comparison and a load, and nothing
+ * that is not ours is followed.  The window ends at _mi_window_last, a
+ * little above the first segment, and grows down over the addresses where
+ * segments are mapped (new segments are placed just below it).  Its covered
+ * part, the _mi_window_span bytes below the end, has an entry for every
+ * slice: a page of a live segment, or _mi_page_foreign, which no thread
+ * owns, so that a pointer there goes to the slow path and is checked with
+ * the segment map.  Segments outside the window work, with slower frees. */
+#include "internal.h"
+
+#include <pthread.h>
+
+uint8_t _mi_segmap[MI_SEGMAP_ENTRIES] mi_decl_hidden;
+
+uintptr_t _mi_window_last mi_decl_hidden;
+size_t _mi_window_span mi_decl_hidden;
+mi_page_t *_mi_window_pages[MI_WINDOW_SLICES] mi_decl_hidden;
+mi_page_t _mi_page_foreign mi_decl_hidden;
+
+/* Ranges of the window whose segments were unmapped: new segments go there
+ * first, so that the window does not grow with every mapping a long-running
+ * program makes.  Guarded by window_lock, as is growing the span. */
+#define MI_WINDOW_HOLES 32
+typedef struct window_hole_s {
+  uintptr_t start, end;
+} window_hole_t;
+static window_hole_t holes[MI_WINDOW_HOLES];
+static pthread_mutex_t window_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* ---- the segment map ------------------------------------------------------ */
+
+void _mi_segmap_mark(mi_segment_t *segment, size_t size, bool on) {
+  size_t first = (uintptr_t)segment >> MI_SEGMENT_SHIFT;
+  size_t chunks = size >> MI_SEGMENT_SHIFT;
+  for (size_t i = 0; i < chunks && first + i < MI_SEGMAP_ENTRIES; i++) {
+    uint8_t v = on ? (uint8_t)(i + 1 < 255 ? i + 1 : 255) : 0;
+    __atomic_store_n(&_mi_segmap[first + i], v, __ATOMIC_RELEASE);
+  }
+}
+
+/* The segment containing p, or NULL when p is not in memory of ours.
+ * Reads only the map and, once it says "ours", the segment header. */
+mi_segment_t *_mi_segment_of_checked(const void *p) {
+  size_t idx = (uintptr_t)p >> MI_SEGMENT_SHIFT;
+  if (idx >= MI_SEGMAP_ENTRIES)
+    return NULL;
+  for (;;) {
+    uint8_t v = __atomic_load_n(&_mi_segmap[idx], __ATOMIC_ACQUIRE);
+    if (v == 0)
+      return NULL;
+    if (v == 1)
+      break;
+    idx -= (size_t)(v - 1);
+  }
+  mi_segment_t *segment = (mi_segment_t *)(idx << MI_SEGMENT_SHIFT);
+  if (segment->cookie != ((uintptr_t)segment ^ _mi_process_cookie))
+    return NULL;
+  if ((uintptr_t)p >= (uintptr_t)segment + segment->size)
+    return NULL;
+  return segment;
+}
+
+/* ---- the page window -------------------------------------------------------- */
+
+static size_t window_slice(uintptr_t addr) {
+  return (_mi_window_last - addr) >> MI_SMALL_PAGE_SHIFT;
+}
+
+static size_t window_span(void) {
+  return __atomic_load_n(&_mi_window_span, __ATOMIC_ACQUIRE);
+}
+
+/* Make the window cover [start, end) (whole slices); false if it cannot. */
+static bool window_cover(uintptr_t start, uintptr_t end) {
+  uintptr_t last = __atomic_load_n(&_mi_window_last, __ATOMIC_ACQUIRE);
+  if (last != 0 && end - 1 <= last && last - start < window_span())
+    return true;
+  pthread_mutex_lock(&window_lock);
+  last = _mi_window_last;
+  if (last == 0) {
+    /* the first segment: room above it for segments placed in holes */
+    last = end - 1 + MI_WINDOW_HEADROOM;
+    if (last < end)
+      last = UINTPTR_MAX;
+    __atomic_store_n(&_mi_window_last, last, __ATOMIC_RELEASE);
+  }
+  bool ok = end - 1 <= last && last - start < MI_WINDOW_SIZE;
+  if (ok) {
+    size_t span = _mi_window_span, need = last - start + 1;
+    /* new slices below the covered part are nobody's until mapped */
+    for (size_t i = span >> MI_SMALL_PAGE_SHIFT; i < need >> MI_SMALL_PAGE_SHIFT; i++)
+      __atomic_store_n(&_mi_window_pages[i], &_mi_page_foreign, __ATOMIC_RELAXED);
+    if (need > span)
+      __atomic_store_n(&_mi_window_span, need, __ATOMIC_RELEASE);
+  }
+  pthread_mutex_unlock(&window_lock);
+  return ok;
+}
+
+/* Point the slices of a segment at its pages, after its layout was set. */
+void _mi_window_map(mi_segment_t *segment) {
+  uintptr_t start = (uintptr_t)segment;
+  size_t slices = segment->size >> MI_SMALL_PAGE_SHIFT;
+  if (!window_cover(start, start + segment->size)) {
+    _mi_stat_counter(&_mi_stats.window_misses, 1);
+    _mi_verbose_message("segment %p is outside the page window: its frees take the slow path\n",
+                        (void *)segment);
+    return;
+  }
+  /* a page spans MI_MAX_PAGES / page_count slices, the first holds it */
+  size_t stride = MI_MAX_PAGES / segment->page_count;
+  for (size_t s = 0; s < slices; s++) {
+    mi_page_t *page = &segment->pages[s < MI_MAX_PAGES ? s & ~(stride - 1) : 0];
+    __atomic_store_n(&_mi_window_pages[window_slice(start + (s << MI_SMALL_PAGE_SHIFT))], page,
+                     __ATOMIC_RELEASE);
+  }
+}
+
+/* [start, start+size) no longer holds pages (it is to be unmapped, moved,
+ * or cut off a segment): its slices become nobody's. */
+void _mi_window_unmap(void *start, size_t size) {
+  uintptr_t last = __atomic_load_n(&_mi_window_last, __ATOMIC_ACQUIRE), span = window_span();
+  for (uintptr_t a = (uintptr_t)start; a < (uintptr_t)start + size; a += MI_SMALL_PAGE_SIZE)
+    if (a <= last && last - a < span)
+      __atomic_store_n(&_mi_window_pages[window_slice(a)], &_mi_page_foreign, __ATOMIC_RELEASE);
+}
+
+/* [start, start+size), in the window, was unmapped: remember it for
+ * _mi_window_hint, merged with a neighbour, or in place of the smallest
+ * hole if it is larger. */
+void _mi_window_release(void *start, size_t size) {
+  uintptr_t a = (uintptr_t)start, b = a + size;
+  uintptr_t last = __atomic_load_n(&_mi_window_last, __ATOMIC_ACQUIRE);
+  if (b - 1 > last || last - a >= window_span())
+    return;
+  pthread_mutex_lock(&window_lock);
+  window_hole_t *smallest = &holes[0];
+  bool merged = false;
+  for (size_t i = 0; i < MI_WINDOW_HOLES && !merged; i++) {
+    window_hole_t *h = &holes[i];
+    if (h->end == a || h->start == b) {
+      h->start = h->start < a ? h->start : a;
+      h->end = h->end > b ? h->end : b;
+      merged = true;
+    } else if (h->end - h->start < smallest->end - smallest->start) {
+      smallest = h;
+    }
+  }
+  if (!merged && smallest->end - smallest->start < size)
+    *smallest = (window_hole_t){a, b};
+  pthread_mutex_unlock(&window_lock);
+}
+
+/* Where to ask the OS for a new segment of `size` bytes aligned to `align`:
+ * the highest remembered hole it fits in, else just below the window's
+ * covered part, so that the window grows without gaps; NULL before the
+ * first segment or when the window is full.  The range may have been
+ * taken since, by someone else: then the OS maps elsewhere. */
+void *_mi_window_hint(size_t size, size_t align) {
+  uintptr_t last = __atomic_load_n(&_mi_window_last, __ATOMIC_ACQUIRE);
+  if (last == 0)
+    return NULL;
+  pthread_mutex_lock(&window_lock);
+  window_hole_t *best = NULL;
+  uintptr_t at = 0;
+  for (size_t i = 0; i < MI_WINDOW_HOLES; i++) {
+    window_hole_t *h = &holes[i];
+    uintptr_t a = _mi_align_up(h->start, align);
+    if (h->end > a && h->end - a >= size && (best == NULL || a > at)) {
+      best = h;
+      at = a;
+    }
+  }
+  if (best != NULL) {
+    /* take it from the hole; a piece below an aligned start is dropped */
+    best->start = at + size;
+    if (best->start == best->end)
+      *best = (window_hole_t){0, 0};
+  } else {
+    size_t span = _mi_window_span;
+    uintptr_t bottom = last - span + 1;
+    if (span + size <= MI_WINDOW_SIZE && bottom >= size)
+      at = (bottom - size) & ~(uintptr_t)(align - 1);
+  }
+  pthread_mutex_unlock(&window_lock);
+  return (void *)at;
+}
+
+/* ---- fork ------------------------------------------------------------------ */
+
+void _mi_addrmap_lock(void) {
+  pthread_mutex_lock(&window_lock);
+}
+
+void _mi_addrmap_unlock(void) {
+  pthread_mutex_unlock(&window_lock);
+}
+
+void _mi_addrmap_fork_child(void) {
+  pthread_mutex_init(&window_lock, NULL);
+}

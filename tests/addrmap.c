@@ -1,0 +1,181 @@
+/* addrmap.c - Check suite for src/addrmap.c: the segment map and the page
+ * window that mi_free's fast path trusts.  Links the allocator's internals
+ * (src/libmicore.la), so that it can look at the maps themselves. */
+#include "internal.h"
+
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#define KiB ((size_t)1024)
+#define MiB (KiB * KiB)
+
+/* The window entry of p, or NULL when p is outside the covered part. */
+static mi_page_t *window_entry(const void *p) {
+  size_t off = _mi_window_last - (uintptr_t)p;
+  if (off >= _mi_window_span)
+    return NULL;
+  return _mi_window_pages[off >> MI_SMALL_PAGE_SHIFT];
+}
+
+static bool page_holds(const mi_page_t *page, const void *p) {
+  uintptr_t a = (uintptr_t)p, start = (uintptr_t)page->start;
+  return a >= start && a < start + _mi_page_area_size(page);
+}
+
+static int errors, last_error;
+static void record_error(int err, void *arg) {
+  (void)arg;
+  errors++;
+  last_error = err;
+}
+
+START_TEST(window_holds_the_page_of_every_kind) {
+  static const size_t sizes[] = {16, 1000, 8 * KiB, 9 * KiB, 100 * KiB, 600 * KiB, 3 * MiB, 9 * MiB};
+  void *blocks[sizeof sizes / sizeof sizes[0]];
+  for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+    unsigned char *p = mi_malloc(sizes[i]);
+    ck_assert_ptr_nonnull(p);
+    blocks[i] = p;
+    /* every slice of the block finds the block's page, owned by us */
+    mi_segment_t *segment = _mi_segment_of_checked(p);
+    ck_assert_ptr_nonnull(segment);
+    for (size_t off = 0; off < sizes[i]; off += MI_SMALL_PAGE_SIZE / 2) {
+      mi_page_t *page = window_entry(p + off);
+      ck_assert_msg(page != NULL, "size %zu: %p outside the window", sizes[i], (void *)(p + off));
+      ck_assert_ptr_eq(_mi_ptr_segment(page), segment);
+      ck_assert_msg(page_holds(page, p) && page_holds(page, p + sizes[i] - 1), "size %zu", sizes[i]);
+      ck_assert_uint_eq(page->owner, _mi_thread_id());
+    }
+  }
+  for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+    mi_free(blocks[i]);
+}
+END_TEST
+
+START_TEST(window_grows_down_from_the_hint) {
+  mi_free(mi_malloc(16));
+  uintptr_t bottom = _mi_window_last - _mi_window_span + 1;
+  void *hint = _mi_window_hint(MI_SEGMENT_SIZE, MI_SEGMENT_SIZE);
+  ck_assert_ptr_eq(hint, (void *)((bottom - MI_SEGMENT_SIZE) & ~MI_SEGMENT_MASK));
+  /* large blocks take a segment each: they go at the hint, just below */
+  size_t span = _mi_window_span;
+  void *p = mi_malloc(600 * KiB);
+  ck_assert_ptr_eq(_mi_ptr_segment(p), hint);
+  ck_assert_uint_eq(_mi_window_span, span + MI_SEGMENT_SIZE);
+  mi_free(p);
+}
+END_TEST
+
+/* A mapping that is not ours, where the window covers: its slices hold the
+ * foreign sentinel, and mi_free reports its pointers instead of following
+ * them. */
+START_TEST(foreign_mapping_inside_the_window) {
+  mi_register_error(record_error, NULL);
+  mi_option_disable(mi_option_show_errors);
+  mi_free(mi_malloc(16));
+  /* take the place where the next segment would go... */
+  void *hint = _mi_window_hint(MI_SEGMENT_SIZE, MI_SEGMENT_SIZE);
+  unsigned char *map = mmap(hint, MI_SEGMENT_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ck_assert_ptr_ne(map, MAP_FAILED);
+  memset(map, 0xee, MI_SEGMENT_SIZE);
+  /* ...and make segments until the window covers it */
+  void *blocks[64];
+  size_t n = 0;
+  while (n < 64 && window_entry(map) == NULL)
+    blocks[n++] = mi_malloc(600 * KiB);
+  ck_assert_ptr_eq(window_entry(map), &_mi_page_foreign);
+  ck_assert_ptr_eq(window_entry(map + MI_SEGMENT_SIZE - 1), &_mi_page_foreign);
+  int before = errors;
+  mi_free(map);
+  mi_free(map + 64 * KiB + 16);
+  ck_assert_int_eq(errors, before + 2);
+  ck_assert_int_eq(last_error, EINVAL);
+  for (size_t i = 0; i < MI_SEGMENT_SIZE; i++)
+    ck_assert_uint_eq(map[i], 0xee);
+  munmap(map, MI_SEGMENT_SIZE);
+  while (n > 0)
+    mi_free(blocks[--n]);
+  mi_register_error(NULL, NULL);
+}
+END_TEST
+
+/* A released segment's slices go back to the sentinel at once: a stale
+ * pointer into it must not reach its (unmapped) page descriptors. */
+START_TEST(released_segment_leaves_the_window) {
+  mi_register_error(record_error, NULL);
+  mi_option_disable(mi_option_show_errors);
+  mi_option_set(mi_option_purge_delay, 0); /* no segment cache */
+  unsigned char *p = mi_malloc(9 * MiB);
+  ck_assert_ptr_nonnull(p);
+  mi_segment_t *segment = _mi_segment_of_checked(p + 5 * MiB);
+  ck_assert_ptr_eq(segment, _mi_ptr_segment(p));
+  ck_assert_ptr_eq(window_entry(p + 5 * MiB), &segment->pages[0]);
+  mi_free(p);
+  ck_assert_ptr_null(_mi_segment_of_checked(p));
+  for (size_t off = 0; off < 9 * MiB; off += MI_SMALL_PAGE_SIZE) {
+    mi_page_t *page = window_entry(p + off);
+    ck_assert(page == NULL || page == &_mi_page_foreign);
+  }
+  int before = errors;
+  mi_free(p);
+  ck_assert_int_eq(errors, before + 1);
+  ck_assert_int_eq(last_error, EINVAL);
+  mi_register_error(NULL, NULL);
+}
+END_TEST
+
+/* Mapping and unmapping segments over and over must not use up the window:
+ * new segments go where old ones were. */
+START_TEST(window_reuses_released_ranges) {
+  mi_option_set(mi_option_purge_delay, 0); /* no segment cache */
+  mi_free(mi_malloc(16));
+  mi_free(mi_malloc(9 * MiB));
+  size_t span = _mi_window_span;
+  for (size_t i = 0; i < 200; i++) {
+    unsigned char *p = mi_malloc((i % 5 + 5) * MiB);
+    ck_assert_ptr_nonnull(p);
+    mi_page_t *page = window_entry(p);
+    ck_assert(page != NULL && page != &_mi_page_foreign);
+    mi_free(p);
+  }
+  ck_assert_uint_le(_mi_window_span, span + 16 * MiB);
+}
+END_TEST
+
+START_TEST(segment_map_finds_segments_and_nothing_else) {
+  int local = 0;
+  ck_assert_ptr_null(_mi_segment_of_checked(&local));
+  ck_assert_ptr_null(_mi_segment_of_checked(NULL));
+  ck_assert_ptr_null(_mi_segment_of_checked((void *)UINTPTR_MAX));
+  unsigned char *p = mi_malloc(20 * MiB);
+  ck_assert_ptr_nonnull(p);
+  for (size_t off = 0; off < 20 * MiB; off += MiB)
+    ck_assert_ptr_eq(_mi_segment_of_checked(p + off), _mi_ptr_segment(p));
+  mi_free(p);
+}
+END_TEST
+
+static Suite *addrmap_suite(void) {
+  Suite *s = suite_create("addrmap");
+  TCase *tc = tcase_create("window");
+  tcase_add_test(tc, window_holds_the_page_of_every_kind);
+  tcase_add_test(tc, window_grows_down_from_the_hint);
+  tcase_add_test(tc, foreign_mapping_inside_the_window);
+  tcase_add_test(tc, released_segment_leaves_the_window);
+  tcase_add_test(tc, window_reuses_released_ranges);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("segmap");
+  tcase_add_test(tc, segment_map_finds_segments_and_nothing_else);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void) {
+  SRunner *sr = srunner_create(addrmap_suite());
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
