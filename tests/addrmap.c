@@ -92,8 +92,10 @@ START_TEST(foreign_mapping_inside_the_window) {
   mi_free(map + 64 * KiB + 16);
   ck_assert_int_eq(errors, before + 2);
   ck_assert_int_eq(last_error, EINVAL);
+  size_t changed = 0;
   for (size_t i = 0; i < MI_SEGMENT_SIZE; i++)
-    ck_assert_uint_eq(map[i], 0xee);
+    changed += map[i] != 0xee;
+  ck_assert_uint_eq(changed, 0);
   munmap(map, MI_SEGMENT_SIZE);
   while (n > 0)
     mi_free(blocks[--n]);

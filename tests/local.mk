@@ -3,8 +3,9 @@
 # AM_TESTS_ENVIRONMENT before including it).
 #
 #   api        Check suites over the public API (tests/api.c)
-#   addrmap    Check suite over the address maps (tests/addrmap.c); it links
-#              the allocator's internals, src/libmicore.la
+#   addrmap    Check suites over the allocator's internals, linking
+#   page       src/libmicore.la: the address maps (tests/addrmap.c), size
+#              classes and page bookkeeping (tests/page.c)
 #   stress     multi-threaded stress test (tests/stress.c); STRESS_SCALE=N
 #              in the environment makes it heavier (or lighter, N < 1)
 #   fork       fork from a multi-threaded process, allocate in the child
@@ -18,8 +19,8 @@
 # The other test programs link only the public library, as users would.
 
 if HAVE_CHECK
-check_PROGRAMS += %reldir%/api %reldir%/addrmap
-TESTS += %reldir%/api %reldir%/addrmap
+check_PROGRAMS += %reldir%/api %reldir%/addrmap %reldir%/page
+TESTS += %reldir%/api %reldir%/addrmap %reldir%/page
 else
 TESTS += %reldir%/no-check.sh
 endif
@@ -30,11 +31,21 @@ check_PROGRAMS += %reldir%/stress %reldir%/fork %reldir%/rss %reldir%/limit
 %canon_reldir%_api_LDFLAGS = $(AM_LDFLAGS) -pthread
 %canon_reldir%_api_LDADD = src/libmialloc.la $(CHECK_LIBS)
 
+%canon_reldir%_internal_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/src -DMIALLOC_BUILD
+%canon_reldir%_internal_cflags = $(AM_CFLAGS) $(CHECK_CFLAGS) -pthread
+%canon_reldir%_internal_ldadd = src/libmicore.la $(CHECK_LIBS)
+
 %canon_reldir%_addrmap_SOURCES = %reldir%/addrmap.c
-%canon_reldir%_addrmap_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src -DMIALLOC_BUILD
-%canon_reldir%_addrmap_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -pthread
+%canon_reldir%_addrmap_CPPFLAGS = $(%canon_reldir%_internal_cppflags)
+%canon_reldir%_addrmap_CFLAGS = $(%canon_reldir%_internal_cflags)
 %canon_reldir%_addrmap_LDFLAGS = $(AM_LDFLAGS) -pthread
-%canon_reldir%_addrmap_LDADD = src/libmicore.la $(CHECK_LIBS)
+%canon_reldir%_addrmap_LDADD = $(%canon_reldir%_internal_ldadd)
+
+%canon_reldir%_page_SOURCES = %reldir%/page.c
+%canon_reldir%_page_CPPFLAGS = $(%canon_reldir%_internal_cppflags)
+%canon_reldir%_page_CFLAGS = $(%canon_reldir%_internal_cflags)
+%canon_reldir%_page_LDFLAGS = $(AM_LDFLAGS) -pthread
+%canon_reldir%_page_LDADD = $(%canon_reldir%_internal_ldadd)
 
 %canon_reldir%_stress_SOURCES = %reldir%/stress.c
 %canon_reldir%_stress_CFLAGS = $(AM_CFLAGS) -pthread
@@ -62,6 +73,7 @@ TESTS += \
 EXTRA_DIST += \
 	%reldir%/addrmap.c \
 	%reldir%/api.c \
+	%reldir%/page.c \
 	%reldir%/exports.sh \
 	%reldir%/limit.sh \
 	%reldir%/no-check.sh \

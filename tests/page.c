@@ -1,0 +1,141 @@
+/* page.c - Check suite for size classes and page bookkeeping (src/page.c,
+ * the bins of src/internal.h).  Links the allocator's internals
+ * (src/libmicore.la) to look at page descriptors. */
+#include "internal.h"
+
+#include <check.h>
+#include <pthread.h>
+#include <stdlib.h>
+
+static size_t list_length(const mi_block_t *b) {
+  size_t n = 0;
+  for (; b != NULL; b = b->next)
+    n++;
+  return n;
+}
+
+static mi_page_t *page_of(void *p) {
+  mi_segment_t *segment = _mi_segment_of_checked(p);
+  ck_assert_ptr_nonnull(segment);
+  return _mi_segment_page_of(segment, p);
+}
+
+/* used counts every block but those in local_free (see mi_page_t). */
+static void check_counts(const mi_page_t *page) {
+  ck_assert_uint_le(page->capacity, page->reserved);
+  ck_assert_uint_eq(page->used + list_length(page->local_free), page->capacity);
+  ck_assert_uint_le(list_length(page->free), page->used);
+}
+
+START_TEST(bins_cover_every_size_with_bounded_waste) {
+  uint8_t prev = 0;
+  for (size_t size = 1; size <= MI_LARGE_OBJ_MAX; size += size < 4096 ? 1 : 61) {
+    uint8_t bin = _mi_bin(size);
+    size_t bsize = _mi_bin_size(bin);
+    ck_assert_uint_ge(bin, prev); /* bins grow with the size */
+    ck_assert_uint_lt(bin, MI_BIN_HUGE);
+    ck_assert_uint_ge(bsize, size);
+    ck_assert_uint_eq(bsize % 16, 0);
+    if (size > 128) /* four classes per doubling: under 20 % lost */
+      ck_assert_msg((bsize - size) * 5 < bsize, "size %zu gets %zu", size, bsize);
+    else
+      ck_assert_uint_lt(bsize - size, 16);
+    ck_assert_uint_eq(_mi_bin(bsize), bin); /* the largest size stays in its bin */
+    if (bin > 1)
+      ck_assert_uint_lt(_mi_bin_size((uint8_t)(bin - 1)), size);
+    prev = bin;
+  }
+}
+END_TEST
+
+/* malloc leaves `used` alone; frees take it down; collecting the local
+ * list sets it to capacity; the live count is what was not freed. */
+START_TEST(page_counts_live_blocks) {
+  mi_heap_t *heap = mi_heap_new();
+  ck_assert_ptr_nonnull(heap);
+  enum { N = 300 };
+  void *blocks[N];
+  for (size_t i = 0; i < N; i++) {
+    blocks[i] = mi_heap_malloc(heap, 48);
+    ck_assert_ptr_nonnull(blocks[i]);
+  }
+  mi_page_t *page = page_of(blocks[0]);
+  for (size_t i = 1; i < N; i++)
+    ck_assert_ptr_eq(page_of(blocks[i]), page); /* 64 KiB hold them all */
+  check_counts(page);
+  ck_assert_uint_eq(_mi_page_live(page), N);
+  for (size_t i = 0; i < N; i += 2)
+    mi_free(blocks[i]);
+  check_counts(page);
+  ck_assert_uint_eq(list_length(page->local_free), N / 2);
+  ck_assert_uint_eq(_mi_page_live(page), N / 2);
+  /* use up the free list: the next malloc takes the local list */
+  size_t waiting = list_length(page->free);
+  void *more[N];
+  for (size_t i = 0; i < waiting; i++)
+    more[i] = mi_heap_malloc(heap, 48);
+  ck_assert_ptr_null(page->free);
+  void *p = mi_heap_malloc(heap, 48);
+  ck_assert_ptr_eq(page_of(p), page);
+  ck_assert_ptr_null(page->local_free);
+  ck_assert_uint_eq(page->used, page->capacity);
+  check_counts(page);
+  ck_assert_uint_eq(_mi_page_live(page), N / 2 + waiting + 1);
+  mi_free(p);
+  for (size_t i = 0; i < waiting; i++)
+    mi_free(more[i]);
+  for (size_t i = 1; i < N; i += 2)
+    mi_free(blocks[i]);
+  ck_assert_uint_eq(_mi_page_live(page), 0);
+  mi_heap_delete(heap);
+}
+END_TEST
+
+static void *free_all(void *arg) {
+  void **blocks = arg;
+  for (size_t i = 0; blocks[i] != NULL; i++)
+    mi_free(blocks[i]);
+  return NULL;
+}
+
+/* Blocks freed by another thread count as used until collected. */
+START_TEST(remote_frees_count_when_collected) {
+  enum { N = 100 };
+  void *blocks[N + 1];
+  for (size_t i = 0; i < N; i++)
+    blocks[i] = mi_malloc(64);
+  blocks[N] = NULL;
+  mi_page_t *page = page_of(blocks[0]);
+  void *keep = mi_malloc(64); /* the page stays in use */
+  ck_assert_ptr_eq(page_of(keep), page);
+  uint32_t used = page->used;
+  pthread_t t;
+  ck_assert_int_eq(pthread_create(&t, NULL, free_all, blocks), 0);
+  ck_assert_int_eq(pthread_join(t, NULL), 0);
+  ck_assert_uint_eq(page->used, used);
+  ck_assert_uint_eq(list_length(atomic_load(&page->xthread_free)), N);
+  ck_assert_uint_eq(_mi_page_live(page), 1); /* collects them */
+  check_counts(page);
+  mi_free(keep);
+}
+END_TEST
+
+static Suite *page_suite(void) {
+  Suite *s = suite_create("page");
+  TCase *tc = tcase_create("bins");
+  tcase_add_test(tc, bins_cover_every_size_with_bounded_waste);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("counts");
+  tcase_add_test(tc, page_counts_live_blocks);
+  tcase_add_test(tc, remote_frees_count_when_collected);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void) {
+  SRunner *sr = srunner_create(page_suite());
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
