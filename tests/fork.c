@@ -3,6 +3,7 @@
 #include <mialloc.h>
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,10 +12,13 @@
 #include <unistd.h>
 
 static atomic_bool stop;
+static atomic_int started;
 
 static void *churn(void *arg) {
   unsigned seed = (unsigned)(uintptr_t)arg;
   void *keep[64] = {0};
+  keep[0] = mi_malloc(1);
+  atomic_fetch_add(&started, 1);
   while (!atomic_load(&stop)) {
     size_t i = rand_r(&seed) % 64;
     mi_free(keep[i]);
@@ -53,6 +57,11 @@ int main(void) {
   pthread_t threads[THREADS];
   for (int i = 0; i < THREADS; i++)
     pthread_create(&threads[i], NULL, churn, (void *)(uintptr_t)(i + 1));
+  /* Fork only once every thread runs mialloc code: a thread still starting
+   * may hold a lock of libc or of a sanitizer runtime (ASan's allocator in
+   * gcc 12 has no fork handlers), which would hang the child, not mialloc. */
+  while (atomic_load(&started) < THREADS)
+    sched_yield();
   for (int f = 0; f < FORKS; f++) {
     pid_t pid = fork();
     if (pid < 0) {

@@ -17,6 +17,11 @@
 #   no-check.sh stands in for api, failing, when Check was not found
 #
 # The other test programs link only the public library, as users would.
+#
+# Every test runs under timeout.sh: one that hangs is killed after
+# MIALLOC_TEST_TIMEOUT seconds (default 600), with its stacks in its log.
+
+LOG_COMPILER = $(SHELL) $(srcdir)/%reldir%/timeout.sh
 
 if HAVE_CHECK
 check_PROGRAMS += %reldir%/api %reldir%/addrmap %reldir%/page
@@ -78,4 +83,5 @@ EXTRA_DIST += \
 	%reldir%/limit.sh \
 	%reldir%/no-check.sh \
 	%reldir%/preload.sh \
+	%reldir%/timeout.sh \
 	%reldir%/valgrind.sh
