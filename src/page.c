@@ -300,6 +300,16 @@ void *_mi_malloc_generic(size_t size, mi_heap_t *heap, bool zero, size_t alignme
       errno = ENOMEM;
       return NULL;
     }
+    /* After a slot conflict the fast path never finds the heap (tls/slot.h)
+     * and every malloc comes here: pop at once, as the fast path would. */
+    if (size <= MI_SMALL_SIZE_MAX && !zero && alignment == 0) {
+      mi_page_t *page = heap->direct[(size + 15) >> 4];
+      mi_block_t *block = page->free;
+      if (mi_likely(block != NULL)) {
+        page->free = block->next;
+        return block;
+      }
+    }
   }
   _mi_deferred_free(heap, false);
   mi_page_t *page;

@@ -114,15 +114,14 @@ static bool is_our_heap_slot(uintptr_t v) {
  * uses the slot.  Report it once, count it (once per thread), switch every
  * thread to the pthread key, and leave the slot alone from now on. */
 static void slot_conflict(uintptr_t v) {
-  static _Thread_local bool counted; /* cold path only: any TLS model will do */
-  bool first = !atomic_exchange(&fallback, true);
-  if (first)
-    atomic_store_explicit(&_mi_heap_region_limit, 0, memory_order_release);
+  static _Thread_local bool counted; /* tested first: after a conflict, every
+                                        malloc of the thread comes here */
   if (counted)
     return;
   counted = true;
   atomic_fetch_add(&conflicts, 1);
-  if (first) {
+  if (!atomic_exchange(&fallback, true)) {
+    atomic_store_explicit(&_mi_heap_region_limit, 0, memory_order_release);
     char msg[320];
     _mi_snprintf(msg, sizeof msg,
                  "mialloc: warning: TLS slot %d holds a foreign value (%p): another component uses it; "
