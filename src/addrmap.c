@@ -202,7 +202,3 @@ void _mi_addrmap_lock(void) {
 void _mi_addrmap_unlock(void) {
   pthread_mutex_unlock(&window_lock);
 }
-
-void _mi_addrmap_fork_child(void) {
-  pthread_mutex_init(&window_lock, NULL);
-}

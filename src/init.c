@@ -72,6 +72,8 @@ void mi_thread_done(void) {
 
 /* ---- fork -------------------------------------------------------------------- */
 
+/* The forking thread takes every lock, so no other thread is inside a
+ * locked section at the fork; in the child that same thread releases them. */
 static void fork_prepare(void) {
   _mi_tls_lock();
   _mi_segments_lock();
@@ -85,8 +87,7 @@ static void fork_parent(void) {
 /* Only the forking thread lives on in the child: its heap stays as it is;
  * blocks of the other threads stay valid, and frees of them are lock-free. */
 static void fork_child(void) {
-  _mi_tls_fork_child();
-  _mi_segments_fork_child();
+  fork_parent();
   __atomic_store_n(&_mi_stats.threads.current, 1, __ATOMIC_RELAXED);
 }
 

@@ -100,7 +100,6 @@ void _mi_window_release(void *start, size_t size);
 void *_mi_window_hint(size_t size, size_t align);
 void _mi_addrmap_lock(void);
 void _mi_addrmap_unlock(void);
-void _mi_addrmap_fork_child(void);
 
 /* A read of a word that other threads may change, on a fast path where a
  * stale value is harmless: a plain load, which the compiler can fold into
@@ -128,7 +127,6 @@ bool _mi_segment_reclaim_one(mi_heap_t *heap);
 void _mi_segment_reclaim_all(mi_heap_t *heap);
 void _mi_segments_purge(mi_tld_t *tld, bool force);
 void _mi_segment_cache_collect(bool force);
-void _mi_segments_fork_child(void);
 void _mi_segments_lock(void);
 void _mi_segments_unlock(void);
 void _mi_tls_lock(void);

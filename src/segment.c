@@ -624,9 +624,3 @@ void _mi_segments_unlock(void) {
   pthread_mutex_unlock(&cache_lock);
   pthread_mutex_unlock(&abandoned_lock);
 }
-
-void _mi_segments_fork_child(void) {
-  pthread_mutex_init(&abandoned_lock, NULL);
-  pthread_mutex_init(&cache_lock, NULL);
-  _mi_addrmap_fork_child();
-}

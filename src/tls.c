@@ -46,10 +46,6 @@ mi_heap_t *_mi_tls_key_get(void) {
   return heap != NULL ? heap : &_mi_heap_empty;
 }
 
-void _mi_tls_fork_child(void) {
-  pthread_mutex_init(&region_lock, NULL);
-}
-
 void _mi_tls_lock(void) {
   pthread_mutex_lock(&region_lock);
 }

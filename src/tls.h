@@ -48,7 +48,6 @@ static inline uintptr_t _mi_thread_id(void) {
 void _mi_tls_process_init(void (*thread_done)(void *heap));
 void _mi_tls_key_set(mi_heap_t *heap);     /* the pthread key's copy */
 mi_heap_t *_mi_tls_key_get(void);
-void _mi_tls_fork_child(void);
 
 /* Heap memory: fixed-size slots in one reserved region of this instance,
  * so that a pointer can be proven to be one of its heaps by arithmetic. */
