@@ -193,6 +193,7 @@ typedef enum mi_option_e {
   mi_option_purge_delay,        /* MIALLOC_PURGE_DELAY: msecs before freed memory is purged; -1 never (default 10) */
   mi_option_max_errors,         /* MIALLOC_MAX_ERRORS: error messages printed at most (default 16) */
   mi_option_max_warnings,       /* MIALLOC_MAX_WARNINGS: warnings printed at most (default 16) */
+  mi_option_arena_purge_mult,   /* MIALLOC_ARENA_PURGE_MULT: free segments wait purge_delay times this (default 10) */
   _mi_option_last
 } mi_option_t;
 

@@ -128,8 +128,18 @@ static mi_segment_t *cache_pop(size_t size, bool exact) {
   return segment;
 }
 
-static bool cache_push(mi_segment_t *segment) {
+/* How long a free segment stays cached: purge_delay times arena_purge_mult
+ * msecs, -1 for ever.  Longer than a page waits: a whole segment, mapped
+ * again, costs a page fault per page it uses. */
+static int64_t cache_delay(void) {
   long delay = _mi_option_get_fast(mi_option_purge_delay);
+  if (delay < 0)
+    return -1;
+  return (int64_t)delay * mi_option_get_clamp(mi_option_arena_purge_mult, 0, 1000);
+}
+
+static bool cache_push(mi_segment_t *segment) {
+  int64_t delay = cache_delay();
   if (delay == 0 || segment->size > MI_CACHE_BYTES / 4)
     return false;
   segment->purge_at = _mi_prim_clock_msecs() + (delay < 0 ? 0 : delay);
@@ -211,8 +221,7 @@ static mi_segment_t *segment_resize(mi_segment_t *segment, size_t size) {
 
 /* Unmap cached segments whose delay has passed (all of them when forced). */
 void _mi_segment_cache_collect(bool force) {
-  long delay = _mi_option_get_fast(mi_option_purge_delay);
-  if (delay < 0 && !force)
+  if (cache_delay() < 0 && !force)
     return;
   int64_t now = _mi_prim_clock_msecs(), due = 0;
   mi_segment_t *expired = NULL;

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #define KiB ((size_t)1024)
 #define MiB (KiB * KiB)
@@ -128,6 +129,38 @@ START_TEST(released_segment_leaves_the_window) {
 }
 END_TEST
 
+/* A free segment stays cached, mapped, for purge_delay x arena_purge_mult
+ * msecs; with a multiplier of 0 it is unmapped at once. */
+START_TEST(free_segments_wait_for_the_arena_delay) {
+  mi_option_set(mi_option_purge_delay, 1000);
+  mi_option_set(mi_option_arena_purge_mult, 1000); /* 1000 s */
+  unsigned char *p = mi_malloc(9 * MiB);
+  ck_assert_ptr_nonnull(p);
+  mi_free(p);
+  mi_collect(false);
+  ck_assert_ptr_nonnull(_mi_segment_of_checked(p)); /* cached */
+
+  mi_option_set(mi_option_purge_delay, 1);
+  mi_option_set(mi_option_arena_purge_mult, 2); /* 2 ms */
+  unsigned char *q = mi_malloc(9 * MiB);
+  ck_assert_ptr_nonnull(q);
+  mi_free(q);
+  struct timespec pause = {0, 20 * 1000 * 1000};
+  nanosleep(&pause, NULL);
+  mi_collect(false);
+  ck_assert_ptr_null(_mi_segment_of_checked(q)); /* expired and unmapped */
+
+  mi_option_set(mi_option_purge_delay, 1000);
+  mi_option_set(mi_option_arena_purge_mult, 0); /* no cache */
+  unsigned char *r = mi_malloc(9 * MiB);
+  ck_assert_ptr_nonnull(r);
+  mi_free(r);
+  ck_assert_ptr_null(_mi_segment_of_checked(r));
+  mi_option_set(mi_option_arena_purge_mult, 10);
+  mi_option_set(mi_option_purge_delay, 10);
+}
+END_TEST
+
 /* Mapping and unmapping segments over and over must not use up the window:
  * new segments go where old ones were. */
 START_TEST(window_reuses_released_ranges) {
@@ -167,6 +200,7 @@ static Suite *addrmap_suite(void) {
   tcase_add_test(tc, foreign_mapping_inside_the_window);
   tcase_add_test(tc, released_segment_leaves_the_window);
   tcase_add_test(tc, window_reuses_released_ranges);
+  tcase_add_test(tc, free_segments_wait_for_the_arena_delay);
   suite_add_tcase(s, tc);
   tc = tcase_create("segmap");
   tcase_add_test(tc, segment_map_finds_segments_and_nothing_else);

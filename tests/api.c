@@ -1205,7 +1205,8 @@ END_TEST
 
 START_TEST(options_get_set) {
   static const mi_option_t opts[] = {mi_option_max_errors, mi_option_max_warnings,
-                                     mi_option_purge_delay, mi_option_verbose};
+                                     mi_option_purge_delay, mi_option_verbose,
+                                     mi_option_arena_purge_mult};
   for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
     mi_option_t o = opts[i];
     long old = mi_option_get(o);
