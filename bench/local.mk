@@ -2,11 +2,12 @@
 #
 #     include bench/local.mk
 #
-# The top-level Makefile.am must define EXTRA_PROGRAMS, EXTRA_DIST and
-# CLEANFILES (an empty "X =" is enough) before including this fragment,
+# The top-level Makefile.am must define check_PROGRAMS and EXTRA_DIST (an
+# empty "X =" is enough) before including this fragment,
 # because Automake refuses "+=" on a variable that has not been set yet.
 #
-# The programs are EXTRA_PROGRAMS: "make" does not build them; "make bench"
+# The programs are check_PROGRAMS: "make" does not build them, "make check"
+# does (tests/bench-smoke.sh runs them, small, as a test); "make bench"
 # builds the library and the programs and runs bench/run.sh.  Pass options
 # to run.sh with BENCH_ARGS, e.g.
 #
@@ -23,8 +24,7 @@
 	%reldir%/cache-scratch \
 	%reldir%/timeit
 
-EXTRA_PROGRAMS += $(%canon_reldir%_programs)
-CLEANFILES += $(%canon_reldir%_programs:=$(EXEEXT))
+check_PROGRAMS += $(%canon_reldir%_programs)
 
 %canon_reldir%_bench_cflags = $(AM_CFLAGS) -pthread
 %canon_reldir%_bench_ldflags = $(AM_LDFLAGS) -pthread

@@ -14,6 +14,7 @@
 #   preload.sh real programs run with LD_PRELOAD=$MIALLOC_LIB
 #   exports.sh exported symbols == functions declared in mialloc.h
 #   valgrind.sh the stress test under valgrind's memcheck
+#   bench-smoke.sh the benchmark workloads, small, under mialloc and glibc
 #   no-check.sh stands in for api, failing, when Check was not found
 #
 # The other test programs link only the public library, as users would.
@@ -73,11 +74,13 @@ TESTS += \
 	%reldir%/limit.sh \
 	%reldir%/preload.sh \
 	%reldir%/exports.sh \
-	%reldir%/valgrind.sh
+	%reldir%/valgrind.sh \
+	%reldir%/bench-smoke.sh
 
 EXTRA_DIST += \
 	%reldir%/addrmap.c \
 	%reldir%/api.c \
+	%reldir%/bench-smoke.sh \
 	%reldir%/page.c \
 	%reldir%/exports.sh \
 	%reldir%/limit.sh \
