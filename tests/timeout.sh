@@ -43,6 +43,8 @@ watchdog() {
 }
 watchdog "$@" &
 dog=$!
+# The session gets no signal from the terminal: pass on an interrupt of make.
+trap 'kill -s KILL -- "-$pid" 2>/dev/null; kill "$dog" 2>/dev/null; exit 130' INT TERM HUP
 
 wait "$pid"
 status=$?
