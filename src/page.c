@@ -1,6 +1,6 @@
 /* page.c - the allocation slow path: page queues per size class, carving
  * free lists, collecting frees from the sharded lists, retiring pages. */
-#include "internal.h"
+#include "fast.h"
 
 #define MI_EXTEND_BYTES 4096  /* carve at most this much of a page at a time */
 #define MI_FULL_RECHECK 8     /* full pages re-examined per fresh page */
@@ -301,15 +301,9 @@ void *_mi_malloc_generic(size_t size, mi_heap_t *heap, bool zero, size_t alignme
       return NULL;
     }
     /* After a slot conflict the fast path never finds the heap (tls/slot.h)
-     * and every malloc comes here: pop at once, as the fast path would. */
-    if (size <= MI_SMALL_SIZE_MAX && !zero && alignment == 0) {
-      mi_page_t *page = heap->direct[(size + 15) >> 4];
-      mi_block_t *block = page->free;
-      if (mi_likely(block != NULL)) {
-        page->free = block->next;
-        return block;
-      }
-    }
+     * and every malloc comes here: take the fast path with the heap found. */
+    if (size <= MI_SMALL_SIZE_MAX && !zero && alignment == 0)
+      return _mi_heap_malloc_small(heap, size);
   }
   _mi_deferred_free(heap, false);
   mi_page_t *page;
