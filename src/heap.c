@@ -146,6 +146,29 @@ static bool page_check(mi_heap_t *heap, mi_page_queue_t *pq, mi_page_t *page, vo
 }
 #endif
 
+/* ---- the deferred-free callback ---------------------------------------------- */
+
+static mi_deferred_free_fun *_Atomic deferred_fun;
+static void *_Atomic deferred_arg;
+
+void mi_register_deferred_free(mi_deferred_free_fun *fun, void *arg) {
+  deferred_arg = arg;
+  deferred_fun = fun;
+}
+
+/* Called on allocation slow paths and collections; the heartbeat and the
+ * recursion guard are the thread's (in its tld: no thread-local variables,
+ * which macOS sets up with malloc). */
+void _mi_deferred_free(mi_heap_t *heap, bool force) {
+  mi_deferred_free_fun *fun = deferred_fun;
+  mi_tld_t *tld = heap->tld;
+  if (fun == NULL || tld->in_deferred_free)
+    return;
+  tld->in_deferred_free = true;
+  fun(force, ++tld->heartbeat, deferred_arg);
+  tld->in_deferred_free = false;
+}
+
 void mi_heap_collect(mi_heap_t *heap, bool force) {
   if (!heap_is_usable(heap, "mi_heap_collect"))
     return;

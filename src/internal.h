@@ -158,6 +158,7 @@ size_t _mi_usable_size_checked(const void *p, const char *who);
 void *_mi_heap_malloc_aligned_at(mi_heap_t *heap, size_t size, size_t alignment, size_t offset, bool zero);
 
 /* ---- heap.c ---- */
+void _mi_deferred_free(mi_heap_t *heap, bool force);
 void _mi_heap_init_backing(mi_heap_t *heap, mi_tld_t *tld);
 void _mi_heap_collect_abandon(mi_heap_t *heap);
 bool _mi_heap_visit_pages(mi_heap_t *heap, bool (*fn)(mi_heap_t *, mi_page_queue_t *, mi_page_t *, void *),
@@ -178,7 +179,6 @@ void _mi_warning_message(const char *fmt, ...) __attribute__((format(printf, 1, 
 void _mi_verbose_message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void _mi_fputs(mi_output_fun *out, void *arg, const char *prefix, const char *msg);
 void _mi_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-void _mi_deferred_free(mi_heap_t *heap, bool force);
 
 /* ---- stats.c ---- */
 void _mi_stat_increase(mi_stat_count_t *stat, int64_t amount);

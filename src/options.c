@@ -163,8 +163,6 @@ static mi_output_fun *_Atomic output_fun;
 static void *_Atomic output_arg;
 static mi_error_fun *_Atomic error_fun;
 static void *_Atomic error_arg;
-static mi_deferred_free_fun *_Atomic deferred_fun;
-static void *_Atomic deferred_arg;
 static _Atomic(size_t) error_count, warning_count;
 
 void mi_register_output(mi_output_fun *out, void *arg) {
@@ -175,23 +173,6 @@ void mi_register_output(mi_output_fun *out, void *arg) {
 void mi_register_error(mi_error_fun *fun, void *arg) {
   error_arg = arg;
   error_fun = fun;
-}
-
-void mi_register_deferred_free(mi_deferred_free_fun *fun, void *arg) {
-  deferred_arg = arg;
-  deferred_fun = fun;
-}
-
-void _mi_deferred_free(mi_heap_t *heap, bool force) {
-  static _Thread_local unsigned long long heartbeat;
-  static _Thread_local bool recursing;
-  mi_deferred_free_fun *fun = deferred_fun;
-  (void)heap;
-  if (fun == NULL || recursing)
-    return;
-  recursing = true;
-  fun(force, ++heartbeat, deferred_arg);
-  recursing = false;
 }
 
 /* Writes prefix and msg through `out` (or the registered output, or stderr). */

@@ -107,15 +107,17 @@ static bool is_our_heap_slot(uintptr_t v) {
 }
 
 /* A value in our slot that is neither 0 nor one of our heaps: someone else
- * uses the slot.  Report it once, count it (once per thread), switch every
- * thread to the pthread key, and leave the slot alone from now on. */
-static void slot_conflict(uintptr_t v) {
-  static _Thread_local bool counted; /* tested first: after a conflict, every
-                                        malloc of the thread comes here */
-  if (counted)
-    return;
-  counted = true;
-  atomic_fetch_add(&conflicts, 1);
+ * uses the slot.  Report it once, count it once per thread (the flag is in
+ * the thread's data, so a thread without a heap yet is counted when it gets
+ * one), switch every thread to the pthread key, and leave the slot alone
+ * from now on. */
+static void slot_conflict(uintptr_t v, mi_heap_t *heap) {
+  if (heap != &_mi_heap_empty) {
+    if (heap->tld->tls_conflict_counted) /* tested first: after a conflict, */
+      return;                            /* every malloc of the thread comes here */
+    heap->tld->tls_conflict_counted = true;
+    atomic_fetch_add(&conflicts, 1);
+  }
   if (!atomic_exchange(&fallback, true)) {
     atomic_store_explicit(&_mi_heap_region_limit, 0, memory_order_release);
     char msg[320];
@@ -129,24 +131,29 @@ static void slot_conflict(uintptr_t v) {
   }
 }
 
+static bool slot_is_foreign(uintptr_t v) {
+  return v != 0 && !is_our_heap_slot(v);
+}
+
 mi_heap_t *_mi_tls_slot_resolve(void) {
   uintptr_t v = _mi_tls_slot_load();
   if (_mi_heap_region_contains(v, atomic_load_explicit(&_mi_heap_region_limit, memory_order_relaxed)))
     return (mi_heap_t *)v;
-  if (v != 0 && !is_our_heap_slot(v))
-    slot_conflict(v);
-  return _mi_tls_key_get();
+  mi_heap_t *heap = _mi_tls_key_get();
+  if (slot_is_foreign(v))
+    slot_conflict(v, heap);
+  return heap;
 }
 
 void _mi_tls_slot_set(mi_heap_t *heap) {
   _mi_tls_key_set(heap);
-  if (atomic_load_explicit(&fallback, memory_order_relaxed))
-    return;
   uintptr_t v = _mi_tls_slot_load();
-  if (v != 0 && !is_our_heap_slot(v)) {
-    slot_conflict(v);
+  if (slot_is_foreign(v)) {
+    slot_conflict(v, heap);
     return;
   }
+  if (atomic_load_explicit(&fallback, memory_order_relaxed))
+    return;
   uintptr_t h = (uintptr_t)heap;
   _mi_tls_slot_store(heap != &_mi_heap_empty && is_our_heap_slot(h) ? h : 0);
 }

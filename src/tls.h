@@ -26,18 +26,48 @@
 #include <limits.h>
 #include <pthread.h>
 
-/* The pthread key (tls.c) before process init creates it: out of range, so
- * glibc's pthread_getspecific answers NULL for it. */
+/* The pthread key (tls.c) before process init creates it.  glibc's
+ * pthread_getspecific answers NULL for an out-of-range key; macOS's TSD
+ * array is indexed directly (tls/pthread.h), so there the sentinel is 0,
+ * the thread's self pointer, which pthread_key_create never hands out and
+ * which is compared before any read. */
+#if defined(__APPLE__)
+#define MI_TLS_KEY_NONE ((pthread_key_t)0)
+#else
 #define MI_TLS_KEY_NONE ((pthread_key_t)PTHREAD_KEYS_MAX)
+#endif
 
 extern mi_heap_t _mi_heap_empty;       /* the sentinel: every lookup misses */
 extern const mi_page_t _mi_page_empty; /* has no free block */
 
-/* The thread pointer identifies a thread for as long as it lives. */
+/* macOS keeps each thread's TSD array (pthread_getspecific's slots) where
+ * a thread register points: %gs on x86-64 (slot i at %gs:8*i), TPIDRRO_EL0
+ * on arm64 (the array's address, with the CPU number in the low 3 bits on
+ * some versions).  TPIDR_EL0, what __builtin_thread_pointer reads on arm64,
+ * holds the CPU number on macOS, not anything per thread. */
+#if defined(__APPLE__) && defined(__aarch64__)
+static inline uintptr_t *_mi_darwin_tsd(void) {
+  uintptr_t tsd;
+  __asm__("mrs %0, tpidrro_el0" : "=r"(tsd));
+  return (uintptr_t *)(tsd & ~(uintptr_t)7);
+}
+#endif
+
+/* A cheap id of the running thread, unique among live threads; it never
+ * touches a thread-local variable (on macOS their first use in a thread
+ * calls malloc). */
 static inline uintptr_t _mi_thread_id(void) {
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__aarch64__)) && \
+#if defined(__APPLE__) && defined(__aarch64__)
+  return (uintptr_t)_mi_darwin_tsd(); /* the TSD array lives in the thread's pthread_t */
+#elif defined(__APPLE__) && defined(__x86_64__)
+  uintptr_t self;
+  __asm__("movq %%gs:0, %0" : "=r"(self)); /* TSD slot 0: the thread's pthread_t */
+  return self;
+#elif defined(__APPLE__)
+#error "mialloc supports macOS on x86-64 and arm64 only"
+#elif defined(__GNUC__) && (defined(__x86_64__) || defined(__aarch64__)) && \
     (__GNUC__ >= 11 || defined(__clang__))
-  return (uintptr_t)__builtin_thread_pointer();
+  return (uintptr_t)__builtin_thread_pointer(); /* the thread pointer (%fs base, TPIDR_EL0) */
 #else
   static _Thread_local char anchor;
   return (uintptr_t)&anchor;

@@ -185,6 +185,9 @@ typedef struct mi_tld_s {
   mi_segment_list_t medium_free;
   mi_segment_list_t all;          /* every segment owned by this thread */
   int64_t purge_due;              /* earliest pending purge, or 0 */
+  unsigned long long heartbeat;   /* calls of the deferred-free callback */
+  bool in_deferred_free;          /* inside that callback */
+  bool tls_conflict_counted;      /* this thread found the TLS slot taken */
 } mi_tld_t;
 
 struct mi_heap_s {

@@ -51,6 +51,10 @@ expect_failure "macOS slot needs a number" "needs --with-tls-slot=N" --host=aarc
 # a warning naming the owner (configure then stops: this machine cannot
 # build for macOS)
 expect_failure "macOS slot owned by CoreData" "assigned to CoreData" --host=x86_64-apple-darwin --with-tls-slot=89
+expect_failure "no __thread on macOS" "--with-tls=initial-exec is not available on macOS" \
+  --host=aarch64-apple-darwin --with-tls=initial-exec
+expect_failure "no dynamic __thread on macOS" "--with-tls=dynamic is not available on macOS" \
+  --host=x86_64-apple-darwin --with-tls=dynamic
 expect_failure "override yes or no" "for --enable-override: use yes or no" --enable-override=maybe
 
 echo "configure-options: $n cases, $failures failed"

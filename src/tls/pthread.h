@@ -10,15 +10,14 @@
 
 extern pthread_key_t _mi_tls_key;
 
+/* The key's value for this thread; NULL before the key exists. */
 static inline void *tls_pthread_get(void) {
 #if defined(__APPLE__)
-  if (_mi_tls_key == MI_TLS_KEY_NONE)
+  if (mi_unlikely(_mi_tls_key == MI_TLS_KEY_NONE))
     return NULL; /* the TSD array must not be indexed with it */
 #endif
 #if defined(__APPLE__) && defined(__aarch64__)
-  uintptr_t tsd;
-  __asm__("mrs %0, tpidrro_el0" : "=r"(tsd));
-  return ((void **)(tsd & ~(uintptr_t)7))[_mi_tls_key];
+  return (void *)_mi_darwin_tsd()[_mi_tls_key];
 #elif defined(__APPLE__) && defined(__x86_64__)
   void *v;
   __asm__("movq %%gs:(,%1,8), %0" : "=r"(v) : "r"((uintptr_t)_mi_tls_key));

@@ -21,9 +21,7 @@ static inline uintptr_t _mi_tls_slot_load(void) {
 #elif defined(__x86_64__) && defined(__APPLE__)
   __asm__("movq %%gs:%c1, %0" : "=r"(v) : "i"(MI_TLS_SLOT * 8));
 #elif defined(__aarch64__) && defined(__APPLE__)
-  uintptr_t tsd;
-  __asm__("mrs %0, tpidrro_el0" : "=r"(tsd));
-  v = ((const uintptr_t *)(tsd & ~(uintptr_t)7))[MI_TLS_SLOT];
+  v = _mi_darwin_tsd()[MI_TLS_SLOT];
 #else
 #error "--with-tls=slot is not supported on this platform"
 #endif
@@ -36,9 +34,7 @@ static inline void _mi_tls_slot_store(uintptr_t v) {
 #elif defined(__x86_64__) && defined(__APPLE__)
   __asm__ volatile("movq %0, %%gs:%c1" : : "r"(v), "i"(MI_TLS_SLOT * 8) : "memory");
 #elif defined(__aarch64__) && defined(__APPLE__)
-  uintptr_t tsd;
-  __asm__ volatile("mrs %0, tpidrro_el0" : "=r"(tsd));
-  ((volatile uintptr_t *)(tsd & ~(uintptr_t)7))[MI_TLS_SLOT] = v;
+  ((volatile uintptr_t *)_mi_darwin_tsd())[MI_TLS_SLOT] = v;
 #endif
 }
 
