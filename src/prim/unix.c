@@ -1,6 +1,9 @@
-/* prim/unix.c - the platform layer for Linux and other POSIX systems. */
+/* prim/unix.c - the platform layer's POSIX part, shared by every Unix:
+ * mappings, clocks, process times, stderr, the environment, fork handlers.
+ * What differs between systems is in prim/linux.c or prim/darwin.c. */
 #define _GNU_SOURCE
 #include "prim/prim.h"
+#include "prim/unix.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,11 +14,6 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
-
-#if defined(__linux__)
-#include <sys/random.h>
-#include <sys/syscall.h>
-#endif
 
 #ifndef MAP_NORESERVE
 #define MAP_NORESERVE 0
@@ -38,9 +36,8 @@ static int mmap_at(void *hint, size_t size, int prot, int extra, void **addr) {
   return 0;
 }
 
-/* Map size bytes at a multiple of align: try the plain mapping first (at
- * the hint, or often aligned anyway), else over-map by align and trim both
- * ends. */
+/* Try the plain mapping first (at the hint, or often aligned anyway), else
+ * over-map by align and trim both ends. */
 static int mmap_aligned(void *hint, size_t size, size_t align, int prot, int extra, void **addr) {
   void *p = NULL;
   int rc = mmap_at(hint, size, prot, extra, &p);
@@ -62,54 +59,15 @@ static int mmap_aligned(void *hint, size_t size, size_t align, int prot, int ext
   return rc;
 }
 
+int _mi_unix_map_aligned(void *hint, size_t size, size_t align, int prot, int flags, void **addr) {
+  int err = errno;
+  int rc = mmap_aligned(hint, size, align, prot, flags, addr);
+  errno = err;
+  return rc;
+}
+
 int _mi_prim_alloc(void *hint, size_t size, size_t align, bool commit, void **addr) {
-  int err = errno;
-  int rc = mmap_aligned(hint, size, align, PROT_READ | PROT_WRITE, commit ? 0 : MAP_NORESERVE, addr);
-  errno = err;
-  return rc;
-}
-
-bool _mi_prim_overcommits(void) {
-#if defined(__linux__)
-  char c = '0';
-  int err = errno;
-  int fd = open("/proc/sys/vm/overcommit_memory", O_RDONLY | O_CLOEXEC);
-  if (fd >= 0) {
-    if (read(fd, &c, 1) != 1)
-      c = '0';
-    close(fd);
-  }
-  errno = err;
-  return c != '2';
-#else
-  return true;
-#endif
-}
-
-int _mi_prim_remap(void *addr, size_t size, size_t newsize, size_t align, void **newaddr) {
-#if defined(__linux__) && defined(MREMAP_FIXED)
-  int err = errno;
-  void *hole = NULL; /* an aligned place to move into */
-  int rc = mmap_aligned(NULL, newsize, align, PROT_NONE, MAP_NORESERVE, &hole);
-  if (rc == 0) {
-    void *q = mremap(addr, size, newsize, MREMAP_MAYMOVE | MREMAP_FIXED, hole);
-    if (q == MAP_FAILED) {
-      rc = errno;
-      munmap(hole, newsize);
-    } else {
-      *newaddr = q;
-    }
-  }
-  errno = err;
-  return rc;
-#else
-  (void)addr;
-  (void)size;
-  (void)newsize;
-  (void)align;
-  (void)newaddr;
-  return ENOTSUP;
-#endif
+  return _mi_unix_map_aligned(hint, size, align, PROT_READ | PROT_WRITE, commit ? 0 : MAP_NORESERVE, addr);
 }
 
 int _mi_prim_reserve(size_t size, void **addr) {
@@ -126,34 +84,6 @@ int _mi_prim_free(void *addr, size_t size) {
   return rc;
 }
 
-int _mi_prim_purge(void *addr, size_t size, bool decommit) {
-  int err = errno;
-  int rc = 0;
-#if defined(MADV_FREE)
-  if (!decommit) {
-    rc = madvise(addr, size, MADV_FREE) == 0 ? 0 : errno;
-    if (rc == 0) {
-      errno = err;
-      return 0;
-    }
-  }
-#endif
-  rc = madvise(addr, size, MADV_DONTNEED) == 0 ? 0 : errno;
-  errno = err;
-  return rc;
-}
-
-void _mi_prim_hint_large(void *addr, size_t size) {
-#if defined(MADV_HUGEPAGE)
-  int err = errno;
-  madvise(addr, size, MADV_HUGEPAGE);
-  errno = err;
-#else
-  (void)addr;
-  (void)size;
-#endif
-}
-
 int64_t _mi_prim_clock_msecs(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -164,32 +94,6 @@ static int64_t tv_msecs(struct timeval tv) {
   return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
-/* Current RSS from /proc/self/statm, read without allocating. */
-static size_t current_rss(void) {
-#if defined(__linux__)
-  char buf[128];
-  int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return 0;
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0)
-    return 0;
-  buf[n] = 0;
-  const char *s = buf;
-  while (*s && *s != ' ')
-    s++;
-  size_t pages = 0;
-  while (*s == ' ')
-    s++;
-  while (*s >= '0' && *s <= '9')
-    pages = pages * 10 + (size_t)(*s++ - '0');
-  return pages * _mi_prim_page_size();
-#else
-  return 0;
-#endif
-}
-
 void _mi_prim_process_info(mi_process_info_t *info) {
   int err = errno;
   struct rusage ru;
@@ -197,10 +101,10 @@ void _mi_prim_process_info(mi_process_info_t *info) {
   if (getrusage(RUSAGE_SELF, &ru) == 0) {
     info->utime_msecs = tv_msecs(ru.ru_utime);
     info->stime_msecs = tv_msecs(ru.ru_stime);
-    info->peak_rss = (size_t)ru.ru_maxrss * 1024; /* KiB on Linux */
+    info->peak_rss = _mi_unix_maxrss_bytes(ru.ru_maxrss);
     info->page_faults = (size_t)ru.ru_majflt + (size_t)ru.ru_minflt;
   }
-  info->current_rss = current_rss();
+  info->current_rss = _mi_unix_current_rss();
   if (info->current_rss > info->peak_rss)
     info->peak_rss = info->current_rss;
   errno = err;
@@ -235,14 +139,14 @@ void _mi_prim_out_stderr(const char *msg) {
   errno = err;
 }
 
-/* getenv may not be usable this early in every libc; walk environ directly. */
-extern char **environ;
-
+/* getenv may not be usable this early in every libc: walk the environment
+ * directly. */
 bool _mi_prim_getenv(const char *name, char *buf, size_t size) {
   size_t len = strlen(name);
-  if (environ == NULL || size == 0)
+  char **env = _mi_unix_environ();
+  if (env == NULL || size == 0)
     return false;
-  for (char **e = environ; *e != NULL; e++) {
+  for (char **e = env; *e != NULL; e++) {
     if (strncmp(*e, name, len) == 0 && (*e)[len] == '=') {
       strncpy(buf, *e + len + 1, size - 1);
       buf[size - 1] = 0;
@@ -254,14 +158,8 @@ bool _mi_prim_getenv(const char *name, char *buf, size_t size) {
 
 uintptr_t _mi_prim_random(void) {
   uintptr_t r = 0;
-#if defined(__linux__) && defined(SYS_getrandom)
-  int err = errno;
-  if (syscall(SYS_getrandom, &r, sizeof r, GRND_NONBLOCK) == (long)sizeof r && r != 0) {
-    errno = err;
+  if (_mi_unix_entropy(&r, sizeof r) && r != 0)
     return r;
-  }
-  errno = err;
-#endif
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   r = (uintptr_t)ts.tv_nsec * 0x9e3779b97f4a7c15ULL ^ (uintptr_t)&r ^ (uintptr_t)getpid() << 32;
