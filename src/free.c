@@ -20,26 +20,71 @@ static mi_decl_cold void free_invalid(const void *p, const char *who, const char
   _mi_error_message(EINVAL, "%s: invalid pointer %p: %s\n", who, p, why);
 }
 
-/* Checks a pointer fully; returns its block, or NULL after reporting. */
-static mi_block_t *block_checked(mi_segment_t *segment, mi_page_t *page, const void *p, const char *who) {
+/* The block of `page` that p designates, or NULL with *why saying what is
+ * wrong with p (*err: the error code to report). */
+static mi_block_t *block_find(mi_segment_t *segment, mi_page_t *page, const void *p, const char **why,
+                              int *err) {
+  *err = EINVAL;
   if (segment->cookie != ((uintptr_t)segment ^ _mi_process_cookie)) {
-    _mi_error_message(EFAULT, "%s: pointer %p: segment header corrupted\n", who, p);
+    *why = "segment header corrupted";
+    *err = EFAULT;
     return NULL;
   }
   if (!page->in_use) {
-    free_invalid(p, who, "its page is free (double free?)");
+    *why = "its page is free (double free?)";
     return NULL;
   }
   mi_block_t *block = _mi_page_block_of(page, p);
   if (block == NULL) {
-    free_invalid(p, who, "not inside an allocated block");
+    *why = "not inside an allocated block";
     return NULL;
   }
   if (block != p && !(_mi_page_flags(page) & MI_PAGE_HAS_ALIGNED)) {
-    free_invalid(p, who, "points inside a block");
+    *why = "points inside a block";
     return NULL;
   }
   return block;
+}
+
+/* Checks a pointer fully; returns its block, or NULL after reporting
+ * (unless `who` is NULL: then quietly). */
+static mi_block_t *block_checked(mi_segment_t *segment, mi_page_t *page, const void *p, const char *who) {
+  const char *why = NULL;
+  int err = 0;
+  mi_block_t *block = block_find(segment, page, p, &why, &err);
+  if (block == NULL && who != NULL)
+    _mi_error_message(err, "%s: %spointer %p: %s\n", who, err == EINVAL ? "invalid " : "", p, why);
+  return block;
+}
+
+/* ---- whose is a pointer ----------------------------------------------------- */
+
+/* Another allocator whose blocks reach mialloc (see internal.h). */
+static const mi_foreign_t *_Atomic foreign_allocator;
+
+void _mi_foreign_register(const mi_foreign_t *foreign) {
+  atomic_store_explicit(&foreign_allocator, foreign, memory_order_release);
+}
+
+typedef struct mi_owner_s {
+  mi_segment_t *segment;        /* mialloc's: its segment */
+  const mi_foreign_t *foreign;  /* another allocator's: which one, */
+  void *foreign_owner;          /* the part of it that frees the block */
+  size_t foreign_size;          /* and the block's usable size */
+} mi_owner_t;
+
+/* Whose is p, and so who frees it: mialloc (a segment of ours), the
+ * foreign allocator when `foreign` is true and it owns p (on macOS the
+ * zones that were there before mialloc), or nobody (all NULL).  The one
+ * answer behind free, realloc and the size queries. */
+static void ptr_owner(const void *p, bool foreign, mi_owner_t *owner) {
+  memset(owner, 0, sizeof *owner);
+  owner->segment = _mi_segment_of_checked(p);
+  if (owner->segment != NULL || !foreign)
+    return;
+  const mi_foreign_t *f = atomic_load_explicit(&foreign_allocator, memory_order_acquire);
+  if (f != NULL && p != NULL && (owner->foreign_size = f->size(p, &owner->foreign_owner)) != 0)
+    owner->foreign = f;
 }
 
 /* Pushes a block onto the lock-free list of a page owned by another thread
@@ -80,16 +125,18 @@ static void free_checked(mi_segment_t *segment, mi_page_t *page, void *p) {
 }
 
 /* p is outside the page window: NULL, a segment the window does not cover,
- * or not ours at all.  The segment map tells. */
+ * another allocator's block, or nobody's. */
 mi_decl_noinline void _mi_free_outside_window(void *p) {
   if (p == NULL)
     return;
-  mi_segment_t *segment = _mi_segment_of_checked(p);
-  if (segment == NULL) {
+  mi_owner_t owner;
+  ptr_owner(p, true, &owner);
+  if (owner.segment != NULL)
+    free_checked(owner.segment, _mi_segment_page_of(owner.segment, p), p);
+  else if (owner.foreign != NULL)
+    owner.foreign->free(p, owner.foreign_owner);
+  else
     free_invalid(p, "mi_free", "not allocated by mialloc");
-    return;
-  }
-  free_checked(segment, _mi_segment_page_of(segment, p), p);
 }
 
 /* p's window slice gave `page`, which this thread may not push to at once. */
@@ -125,19 +172,28 @@ void mi_free_size_aligned(void *p, size_t size, size_t alignment) {
   mi_free(p);
 }
 
-/* Usable bytes from p to the end of its block; 0 after reporting when p is
- * not a live pointer of ours. */
-size_t _mi_usable_size_checked(const void *p, const char *who) {
-  mi_segment_t *segment = _mi_segment_of_checked(p);
-  if (segment == NULL) {
-    free_invalid(p, who, "not allocated by mialloc");
+/* Usable bytes from p to the end of its block: a block of mialloc's, or
+ * with `foreign` also of the foreign allocator.  0 for anything else,
+ * after reporting it for `who` (quietly when who is NULL). */
+size_t _mi_usable_size_of(const void *p, bool foreign, const char *who) {
+  mi_owner_t owner;
+  ptr_owner(p, foreign, &owner);
+  if (owner.foreign != NULL)
+    return owner.foreign_size;
+  if (owner.segment == NULL) {
+    if (who != NULL)
+      free_invalid(p, who, "not allocated by mialloc");
     return 0;
   }
-  mi_page_t *page = _mi_segment_page_of(segment, p);
-  mi_block_t *block = block_checked(segment, page, p, who);
+  mi_page_t *page = _mi_segment_page_of(owner.segment, p);
+  mi_block_t *block = block_checked(owner.segment, page, p, who);
   if (block == NULL)
     return 0;
   return page->block_size - (size_t)((uintptr_t)p - (uintptr_t)block);
+}
+
+size_t _mi_usable_size_checked(const void *p, const char *who) {
+  return _mi_usable_size_of(p, true, who);
 }
 
 size_t mi_usable_size(const void *p) {

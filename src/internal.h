@@ -155,6 +155,19 @@ void *_mi_heap_malloc_zero(mi_heap_t *heap, size_t size, bool zero);
 void *_mi_heap_realloc_zero(mi_heap_t *heap, void *p, size_t newsize, bool zero);
 mi_block_t *_mi_page_block_of(const mi_page_t *page, const void *p);
 size_t _mi_usable_size_checked(const void *p, const char *who);
+size_t _mi_usable_size_of(const void *p, bool foreign, const char *who);
+/* Another allocator whose blocks may reach mialloc's free, realloc and
+ * size queries: on macOS the malloc zones that were there before mialloc
+ * became the default zone (zone.c); the tests register a fake one.  free
+ * and realloc hand such a block back to it instead of reporting an
+ * invalid pointer. */
+typedef struct mi_foreign_s {
+  /* The usable size of p if p is a live block of this allocator, else 0;
+   * *owner receives what `free` needs.  Must not allocate with mialloc. */
+  size_t (*size)(const void *p, void **owner);
+  void (*free)(void *p, void *owner);
+} mi_foreign_t;
+void _mi_foreign_register(const mi_foreign_t *foreign);
 void *_mi_heap_malloc_aligned_at(mi_heap_t *heap, size_t size, size_t alignment, size_t offset, bool zero);
 
 /* ---- heap.c ---- */

@@ -5,7 +5,8 @@
 #   api        Check suites over the public API (tests/api.c)
 #   addrmap    Check suites over the allocator's internals, linking
 #   page       src/libmicore.la: the address maps (tests/addrmap.c), size
-#              classes and page bookkeeping (tests/page.c)
+#   foreign    classes and page bookkeeping (tests/page.c), pointers of
+#              another allocator (tests/foreign.c: a fake macOS zone)
 #   stress     multi-threaded stress test (tests/stress.c); STRESS_SCALE=N
 #              in the environment makes it heavier (or lighter, N < 1)
 #   fork       fork from a multi-threaded process, allocate in the child
@@ -25,8 +26,8 @@
 LOG_COMPILER = $(SHELL) $(srcdir)/%reldir%/timeout.sh
 
 if HAVE_CHECK
-check_PROGRAMS += %reldir%/api %reldir%/addrmap %reldir%/page
-TESTS += %reldir%/api %reldir%/addrmap %reldir%/page
+check_PROGRAMS += %reldir%/api %reldir%/addrmap %reldir%/page %reldir%/foreign
+TESTS += %reldir%/api %reldir%/addrmap %reldir%/page %reldir%/foreign
 else
 TESTS += %reldir%/no-check.sh
 endif
@@ -52,6 +53,12 @@ check_PROGRAMS += %reldir%/stress %reldir%/fork %reldir%/rss %reldir%/limit
 %canon_reldir%_page_CFLAGS = $(%canon_reldir%_internal_cflags)
 %canon_reldir%_page_LDFLAGS = $(AM_LDFLAGS) -pthread
 %canon_reldir%_page_LDADD = $(%canon_reldir%_internal_ldadd)
+
+%canon_reldir%_foreign_SOURCES = %reldir%/foreign.c
+%canon_reldir%_foreign_CPPFLAGS = $(%canon_reldir%_internal_cppflags)
+%canon_reldir%_foreign_CFLAGS = $(%canon_reldir%_internal_cflags)
+%canon_reldir%_foreign_LDFLAGS = $(AM_LDFLAGS) -pthread
+%canon_reldir%_foreign_LDADD = $(%canon_reldir%_internal_ldadd)
 
 %canon_reldir%_stress_SOURCES = %reldir%/stress.c
 %canon_reldir%_stress_CFLAGS = $(AM_CFLAGS) -pthread
@@ -83,6 +90,7 @@ EXTRA_DIST += \
 	%reldir%/bench-smoke.sh \
 	%reldir%/page.c \
 	%reldir%/exports.sh \
+	%reldir%/foreign.c \
 	%reldir%/limit.sh \
 	%reldir%/no-check.sh \
 	%reldir%/preload.sh \
