@@ -18,6 +18,9 @@
 #include <pthread.h>
 
 uint8_t _mi_segmap[MI_SEGMAP_ENTRIES] mi_decl_hidden;
+/* The entries ever marked lie in [segmap_lo, segmap_hi): the part of the
+ * map a walk over all segments reads. */
+static _Atomic(size_t) segmap_lo = MI_SEGMAP_ENTRIES, segmap_hi;
 
 uintptr_t _mi_window_last mi_decl_hidden;
 size_t _mi_window_span mi_decl_hidden;
@@ -36,9 +39,22 @@ static pthread_mutex_t window_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* ---- the segment map ------------------------------------------------------ */
 
+static void segmap_widen(size_t first, size_t end) {
+  size_t lo = atomic_load_explicit(&segmap_lo, memory_order_relaxed);
+  while (first < lo && !atomic_compare_exchange_weak_explicit(&segmap_lo, &lo, first, memory_order_relaxed,
+                                                               memory_order_relaxed)) {
+  }
+  size_t hi = atomic_load_explicit(&segmap_hi, memory_order_relaxed);
+  while (end > hi && !atomic_compare_exchange_weak_explicit(&segmap_hi, &hi, end, memory_order_relaxed,
+                                                             memory_order_relaxed)) {
+  }
+}
+
 void _mi_segmap_mark(mi_segment_t *segment, size_t size, bool on) {
   size_t first = (uintptr_t)segment >> MI_SEGMENT_SHIFT;
   size_t chunks = size >> MI_SEGMENT_SHIFT;
+  if (on)
+    segmap_widen(first, first + chunks < MI_SEGMAP_ENTRIES ? first + chunks : MI_SEGMAP_ENTRIES);
   for (size_t i = 0; i < chunks && first + i < MI_SEGMAP_ENTRIES; i++) {
     uint8_t v = on ? (uint8_t)(i + 1 < 255 ? i + 1 : 255) : 0;
     __atomic_store_n(&_mi_segmap[first + i], v, __ATOMIC_RELEASE);
@@ -65,6 +81,22 @@ mi_segment_t *_mi_segment_of_checked(const void *p) {
   if ((uintptr_t)p >= (uintptr_t)segment + segment->size)
     return NULL;
   return segment;
+}
+
+/* The lowest segment above `after` (the lowest of all for NULL), or NULL:
+ * a walk over every segment, reading only the used part of the map. */
+mi_segment_t *_mi_segment_next(const mi_segment_t *after) {
+  size_t idx = after == NULL ? atomic_load_explicit(&segmap_lo, memory_order_relaxed)
+                             : ((uintptr_t)after >> MI_SEGMENT_SHIFT) + 1;
+  size_t hi = atomic_load_explicit(&segmap_hi, memory_order_relaxed);
+  for (; idx < hi; idx++) {
+    if (__atomic_load_n(&_mi_segmap[idx], __ATOMIC_ACQUIRE) != 1)
+      continue;
+    mi_segment_t *segment = (mi_segment_t *)(idx << MI_SEGMENT_SHIFT);
+    if (segment->cookie == ((uintptr_t)segment ^ _mi_process_cookie))
+      return segment;
+  }
+  return NULL;
 }
 
 /* ---- the page window -------------------------------------------------------- */

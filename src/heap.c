@@ -276,17 +276,52 @@ bool mi_check_owned(const void *p) {
 
 /* ---- visiting ---------------------------------------------------------------- */
 
+#define MI_PAGE_MAX_BLOCKS (MI_SMALL_PAGE_SIZE / 16) /* the most blocks a page holds */
+
+/* Marks the blocks of a free list; a link that is not a block of the page
+ * below `capacity` ends the walk (another thread may be changing it). */
+static void mark_list(const mi_page_t *page, const mi_block_t *list, size_t capacity, uint64_t *map) {
+  for (size_t n = 0; list != NULL && n < capacity; list = list->next, n++) {
+    if (_mi_page_block_of(page, list) != list)
+      return;
+    size_t i = (size_t)((const uint8_t *)list - page->start) / page->block_size;
+    if (i >= capacity)
+      return;
+    map[i / 64] |= (uint64_t)1 << (i % 64);
+  }
+}
+
+/* Calls fn on every block of the page that is on neither of its free lists,
+ * until fn returns false.  Blocks freed by other threads and not collected
+ * yet count as live; on a page of another running thread the answer is
+ * only as good as a snapshot can be. */
+bool _mi_page_visit_live(const mi_page_t *page, bool (*fn)(void *block, size_t size, void *arg), void *arg) {
+  size_t capacity = page->capacity;
+  if (capacity > MI_PAGE_MAX_BLOCKS)
+    capacity = MI_PAGE_MAX_BLOCKS;
+  uint64_t map[MI_PAGE_MAX_BLOCKS / 64] = {0};
+  mark_list(page, page->free, capacity, map);
+  mark_list(page, page->local_free, capacity, map);
+  for (size_t i = 0; i < capacity; i++) {
+    if (map[i / 64] & ((uint64_t)1 << (i % 64)))
+      continue;
+    if (!fn(page->start + i * page->block_size, page->block_size, arg))
+      return false;
+  }
+  return true;
+}
+
 typedef struct visit_s {
   mi_block_visit_fun *visitor;
   void *arg;
   bool all_blocks;
+  mi_heap_t *heap;
+  const mi_heap_area_t *area;
 } visit_t;
 
-static void mark_list(const mi_page_t *page, const mi_block_t *list, uint64_t *map) {
-  for (size_t n = 0; list != NULL && n < page->capacity; list = list->next, n++) {
-    size_t i = (size_t)((const uint8_t *)list - page->start) / page->block_size;
-    map[i / 64] |= (uint64_t)1 << (i % 64);
-  }
+static bool visit_block(void *block, size_t size, void *arg) {
+  visit_t *v = arg;
+  return v->visitor(v->heap, v->area, block, size, v->arg);
 }
 
 static bool visit_page(mi_heap_t *heap, mi_page_queue_t *pq, mi_page_t *page, void *arg) {
@@ -306,21 +341,47 @@ static bool visit_page(mi_heap_t *heap, mi_page_queue_t *pq, mi_page_t *page, vo
     return false;
   if (!v->all_blocks || live == 0)
     return true;
-  uint64_t map[MI_SMALL_PAGE_SIZE / 16 / 64] = {0};
-  mark_list(page, page->free, map);
-  mark_list(page, page->local_free, map);
-  for (size_t i = 0; i < page->capacity; i++) {
-    if (map[i / 64] & ((uint64_t)1 << (i % 64)))
-      continue;
-    if (!v->visitor(heap, &area, page->start + i * page->block_size, page->block_size, v->arg))
-      return false;
-  }
-  return true;
+  v->heap = heap;
+  v->area = &area;
+  return _mi_page_visit_live(page, visit_block, v);
 }
 
 bool mi_heap_visit_blocks(const mi_heap_t *heap, bool visit_all_blocks, mi_block_visit_fun *visitor, void *arg) {
   if (visitor == NULL || !heap_is_usable(heap, "mi_heap_visit_blocks"))
     return false;
-  visit_t v = {visitor, arg, visit_all_blocks};
+  visit_t v = {visitor, arg, visit_all_blocks, NULL, NULL};
   return _mi_heap_visit_pages((mi_heap_t *)heap, visit_page, &v);
+}
+
+typedef struct visit_area_s {
+  bool (*fn)(mi_area_kind_t kind, void *start, size_t size, void *arg);
+  void *arg;
+} visit_area_t;
+
+static bool visit_area_block(void *block, size_t size, void *arg) {
+  visit_area_t *va = arg;
+  return va->fn(MI_AREA_BLOCK, block, size, va->arg);
+}
+
+/* Every segment of the process, whichever thread owns it: its header,
+ * its block areas and (with `blocks`) each live block, in address order,
+ * until fn returns false.  For introspection (the macOS zone's
+ * enumerator): other threads go on allocating meanwhile, so it is exact
+ * only in a process that is not. */
+bool _mi_visit_all_segments(bool blocks, bool (*fn)(mi_area_kind_t kind, void *start, size_t size, void *arg),
+                            void *arg) {
+  for (mi_segment_t *segment = _mi_segment_next(NULL); segment != NULL; segment = _mi_segment_next(segment)) {
+    if (!fn(MI_AREA_HEADER, segment, MI_SEGMENT_HEADER_SIZE, arg) ||
+        !fn(MI_AREA_PAGES, (uint8_t *)segment + MI_SEGMENT_HEADER_SIZE, segment->size - MI_SEGMENT_HEADER_SIZE,
+            arg))
+      return false;
+    visit_area_t va = {fn, arg};
+    size_t count = segment->page_count; /* 0 in a segment never used */
+    for (size_t i = 0; blocks && i < count && i < MI_MAX_PAGES; i++) {
+      mi_page_t *page = _mi_segment_page(segment, i);
+      if (page->in_use && page->block_size != 0 && !_mi_page_visit_live(page, visit_area_block, &va))
+        return false;
+    }
+  }
+  return true;
 }

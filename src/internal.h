@@ -87,6 +87,7 @@ size_t _mi_os_page_size(void);
 extern uint8_t _mi_segmap[MI_SEGMAP_ENTRIES] mi_decl_hidden;
 void _mi_segmap_mark(mi_segment_t *segment, size_t size, bool on);
 mi_segment_t *_mi_segment_of_checked(const void *p);
+mi_segment_t *_mi_segment_next(const mi_segment_t *after);
 /* The page window: p has its page, or _mi_page_foreign (owned by no
  * thread), at _mi_window_pages[off >> MI_SMALL_PAGE_SHIFT] when
  * off = _mi_window_last - p is below _mi_window_span. */
@@ -176,6 +177,14 @@ void _mi_heap_init_backing(mi_heap_t *heap, mi_tld_t *tld);
 void _mi_heap_collect_abandon(mi_heap_t *heap);
 bool _mi_heap_visit_pages(mi_heap_t *heap, bool (*fn)(mi_heap_t *, mi_page_queue_t *, mi_page_t *, void *),
                           void *arg);
+bool _mi_page_visit_live(const mi_page_t *page, bool (*fn)(void *block, size_t size, void *arg), void *arg);
+typedef enum mi_area_kind_e {
+  MI_AREA_HEADER, /* a segment's header: page descriptors and bookkeeping */
+  MI_AREA_PAGES,  /* the rest of a segment, where blocks are */
+  MI_AREA_BLOCK   /* a live block */
+} mi_area_kind_t;
+bool _mi_visit_all_segments(bool blocks, bool (*fn)(mi_area_kind_t kind, void *start, size_t size, void *arg),
+                            void *arg);
 
 /* ---- init.c ---- */
 extern uintptr_t _mi_process_cookie;

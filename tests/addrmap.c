@@ -192,6 +192,88 @@ START_TEST(segment_map_finds_segments_and_nothing_else) {
 }
 END_TEST
 
+/* What a walk over all segments saw. */
+#define WALK_MAX 4096
+typedef struct walk_s {
+  void *blocks[WALK_MAX];
+  size_t nblocks, headers, stop_after;
+  uintptr_t pages_start, pages_end; /* the last MI_AREA_PAGES range */
+  bool block_outside_pages, out_of_order;
+  uintptr_t last;
+} walk_t;
+
+static bool walk_record(mi_area_kind_t kind, void *start, size_t size, void *arg) {
+  walk_t *w = arg;
+  uintptr_t a = (uintptr_t)start;
+  if (a < w->last)
+    w->out_of_order = true;
+  w->last = a;
+  if (kind == MI_AREA_HEADER) {
+    w->headers++;
+    ck_assert_ptr_eq(_mi_segment_of_checked(start), start);
+  } else if (kind == MI_AREA_PAGES) {
+    w->pages_start = a;
+    w->pages_end = a + size;
+  } else {
+    if (a < w->pages_start || a + size > w->pages_end)
+      w->block_outside_pages = true;
+    if (w->nblocks < WALK_MAX)
+      w->blocks[w->nblocks] = start;
+    w->nblocks++;
+  }
+  return w->stop_after == 0 || w->nblocks < w->stop_after;
+}
+
+static size_t walk_count(const walk_t *w, const void *p) {
+  size_t n = 0;
+  for (size_t i = 0; i < w->nblocks && i < WALK_MAX; i++)
+    n += w->blocks[i] == p;
+  return n;
+}
+
+START_TEST(walk_finds_every_live_block_and_no_free_one) {
+  static const size_t sizes[] = {16, 1000, 9 * KiB, 200 * KiB, 3 * MiB, 9 * MiB};
+  enum { N = sizeof sizes / sizeof sizes[0], COPIES = 3 };
+  void *live[N][COPIES], *freed[N];
+  for (size_t i = 0; i < N; i++) {
+    for (size_t c = 0; c < COPIES; c++)
+      ck_assert_ptr_nonnull(live[i][c] = mi_malloc(sizes[i]));
+    ck_assert_ptr_nonnull(freed[i] = mi_malloc(sizes[i]));
+  }
+  for (size_t i = 0; i < N; i++)
+    mi_free(freed[i]);
+  static walk_t w;
+  memset(&w, 0, sizeof w);
+  ck_assert(_mi_visit_all_segments(true, walk_record, &w));
+  ck_assert_uint_le(w.nblocks, WALK_MAX);
+  ck_assert(!w.block_outside_pages);
+  ck_assert(!w.out_of_order);
+  ck_assert_uint_ge(w.headers, 3); /* small and medium pages, large and huge blocks */
+  for (size_t i = 0; i < N; i++) {
+    for (size_t c = 0; c < COPIES; c++)
+      ck_assert_msg(walk_count(&w, live[i][c]) == 1, "live block of %zu bytes seen %zu times", sizes[i],
+                    walk_count(&w, live[i][c]));
+    /* a freed block may have been handed out again (it is live then) */
+    bool reused = false;
+    for (size_t j = 0; j < N; j++)
+      for (size_t c = 0; c < COPIES; c++)
+        reused |= live[j][c] == freed[i];
+    if (!reused)
+      ck_assert_msg(walk_count(&w, freed[i]) == 0, "freed block of %zu bytes seen as live", sizes[i]);
+  }
+  /* the walk stops when told to */
+  size_t total = w.nblocks;
+  memset(&w, 0, sizeof w);
+  w.stop_after = 2;
+  ck_assert(!_mi_visit_all_segments(true, walk_record, &w));
+  ck_assert_uint_eq(w.nblocks, 2);
+  ck_assert_uint_gt(total, 2);
+  for (size_t i = 0; i < N; i++)
+    for (size_t c = 0; c < COPIES; c++)
+      mi_free(live[i][c]);
+}
+END_TEST
+
 static Suite *addrmap_suite(void) {
   Suite *s = suite_create("addrmap");
   TCase *tc = tcase_create("window");
@@ -204,6 +286,7 @@ static Suite *addrmap_suite(void) {
   suite_add_tcase(s, tc);
   tc = tcase_create("segmap");
   tcase_add_test(tc, segment_map_finds_segments_and_nothing_else);
+  tcase_add_test(tc, walk_finds_every_live_block_and_no_free_one);
   suite_add_tcase(s, tc);
   return s;
 }
