@@ -202,6 +202,9 @@ void _mi_verbose_message(const char *fmt, ...) __attribute__((format(printf, 1, 
 void _mi_fputs(mi_output_fun *out, void *arg, const char *prefix, const char *msg);
 void _mi_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* ---- override-darwin.c (macOS) ---- */
+size_t _mi_darwin_interposed(void);
+
 /* ---- stats.c ---- */
 void _mi_stat_increase(mi_stat_count_t *stat, int64_t amount);
 void _mi_stat_decrease(mi_stat_count_t *stat, int64_t amount);

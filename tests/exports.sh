@@ -1,7 +1,8 @@
 #!/bin/sh
 # exports.sh - the functions libmialloc.so exports must be exactly those
 # declared in include/mialloc.h, plus the libc allocation functions when the
-# library overrides malloc (MIALLOC_OVERRIDE=1).
+# library overrides malloc (MIALLOC_OVERRIDE=1) on an ELF system.  Reads an
+# ELF shared library or a macOS dylib (with an NM that knows Mach-O).
 #
 # Environment:
 #   srcdir            top source directory (default: the parent of this script's)
@@ -90,18 +91,32 @@ if test ! -s "$tmp/expected"; then
 fi
 
 # ---- exported by the library ---------------------------------------------------
-# nm -D --defined-only: "ADDRESS TYPE NAME[@[@]VERSION]".  Functions are T, t,
-# W, w and i (indirect); data, absolute symbols (version nodes) and the
-# toolchain's _init/_fini are not part of the interface.
-if ! $NM -D --defined-only "$MIALLOC_LIB" >"$tmp/nm.out" 2>"$tmp/nm.err"; then
-  echo "$me: ERROR: $NM -D --defined-only $MIALLOC_LIB failed:"
+# ELF: nm -D --defined-only, "ADDRESS TYPE NAME[@[@]VERSION]".  Mach-O (a
+# macOS dylib; NM must read it, e.g. llvm-nm): nm -g --defined-only, names
+# with the underscore that C names get there.  Functions are T, t, W, w and
+# i (indirect); data, absolute symbols (version nodes) and the toolchain's
+# _init/_fini are not part of the interface.
+magic=$(od -An -tx1 -N4 "$MIALLOC_LIB" | tr -d ' \n')
+case $magic in
+cffaedfe | feedfacf) format=mach-o nm_flags=-g ;;
+*) format=elf nm_flags=-D ;;
+esac
+if ! $NM $nm_flags --defined-only "$MIALLOC_LIB" >"$tmp/nm.out" 2>"$tmp/nm.err"; then
+  echo "$me: ERROR: $NM $nm_flags --defined-only $MIALLOC_LIB failed:"
   cat "$tmp/nm.err"
   exit 99
 fi
 awk 'NF >= 3 && $2 ~ /^[TtWwi]$/ { print $3 } NF == 2 && $1 ~ /^[TtWwi]$/ { print $2 }' \
-  "$tmp/nm.out" | sed 's/@.*//' | grep -v -x -e _init -e _fini | sort -u >"$tmp/exported"
+  "$tmp/nm.out" | sed 's/@.*//' | grep -v -x -e _init -e _fini >"$tmp/names"
+if test $format = mach-o; then
+  sed -n 's/^_//p' "$tmp/names"
+else
+  cat "$tmp/names"
+fi | sort -u >"$tmp/exported"
 
-if test "${MIALLOC_OVERRIDE:-0}" = 1; then
+# On macOS the override interposes libc's functions (src/override-darwin.c)
+# and defines none of them.
+if test "${MIALLOC_OVERRIDE:-0}" = 1 && test $format = elf; then
   for f in malloc free calloc realloc reallocarray posix_memalign aligned_alloc memalign \
     valloc pvalloc malloc_usable_size cfree; do
     echo "$f"
@@ -128,7 +143,7 @@ fi
 # the Debian symbols file lists the same set (the git tree only: debian/
 # is not in the release tarball); its list assumes the default override
 symbols="$srcdir/debian/libmialloc0.symbols"
-if test -f "$symbols" && test "${MIALLOC_OVERRIDE:-0}" = 1; then
+if test -f "$symbols" && test "${MIALLOC_OVERRIDE:-0}" = 1 && test $format = elf; then
   sed -n 's/^ \([A-Za-z_0-9]*\)@Base .*/\1/p' "$symbols" | sort -u >"$tmp/symbols"
   if ! cmp -s "$tmp/symbols" "$tmp/exported"; then
     echo "$me: FAIL: $symbols differs from the library's exports (< symbols file, > library):"
@@ -137,6 +152,6 @@ if test -f "$symbols" && test "${MIALLOC_OVERRIDE:-0}" = 1; then
   fi
 fi
 if test $status -eq 0; then
-  echo "$me: ok: $(wc -l <"$tmp/expected" | tr -d ' ') functions, override=${MIALLOC_OVERRIDE:-0}"
+  echo "$me: ok: $(wc -l <"$tmp/expected" | tr -d ' ') functions ($format), override=${MIALLOC_OVERRIDE:-0}"
 fi
 exit $status
