@@ -16,6 +16,9 @@
 #   exports.sh exported symbols == functions declared in mialloc.h
 #   valgrind.sh the stress test under valgrind's memcheck
 #   bench-smoke.sh the benchmark workloads, small, under mialloc and glibc
+#   macos.sh   mialloc for macOS, cross-built for arm64 and x86-64 (zig, clang
+#              and ld64.lld: tests/macos-toolchain.sh) and inspected; skips
+#              without that toolchain, or with MIALLOC_SKIP_MACOS=1
 #   no-check.sh stands in for api, failing, when Check was not found
 #
 # The other test programs link only the public library, as users would.
@@ -82,7 +85,8 @@ TESTS += \
 	%reldir%/preload.sh \
 	%reldir%/exports.sh \
 	%reldir%/valgrind.sh \
-	%reldir%/bench-smoke.sh
+	%reldir%/bench-smoke.sh \
+	%reldir%/macos.sh
 
 EXTRA_DIST += \
 	%reldir%/addrmap.c \
@@ -92,6 +96,9 @@ EXTRA_DIST += \
 	%reldir%/exports.sh \
 	%reldir%/foreign.c \
 	%reldir%/limit.sh \
+	%reldir%/macos.sh \
+	%reldir%/macos-toolchain.sh \
+	%reldir%/macos-zone-layout.c \
 	%reldir%/no-check.sh \
 	%reldir%/preload.sh \
 	%reldir%/timeout.sh \
