@@ -166,6 +166,44 @@ if test -n "$stats_prog"; then
   expect quiet 0 "$run" "$stats_prog" && empty quiet err
 fi
 
+# ---- macOS, with a uname that says Darwin ------------------------------------------
+# DYLD_INSERT_LIBRARIES instead of LD_PRELOAD, the .dylib name, and the
+# warning for programs that System Integrity Protection strips it from.
+mkdir "$tmp/darwin"
+printf '#!/bin/sh\necho Darwin\n' >"$tmp/darwin/uname"
+chmod +x "$tmp/darwin/uname"
+envcopy=$(command -v env)
+cp "$envcopy" "$tmp/envcopy" # outside the protected directories
+printf '#!/bin/sh\nexit 0\n' >"$tmp/script.sh"
+chmod +x "$tmp/script.sh"
+darwin() {
+  PATH="$tmp/darwin:$PATH" "$@"
+}
+expect darwin-preload 0 darwin "$run" "$tmp/envcopy" && {
+  has darwin-preload out "DYLD_INSERT_LIBRARIES=$lib"
+  empty darwin-preload err
+  checks=$((checks + 1))
+  if grep '^LD_PRELOAD=' "$tmp/darwin-preload.out" >/dev/null; then
+    fail "darwin-preload: LD_PRELOAD is set on macOS"
+  fi
+}
+expect darwin-keep 0 env DYLD_INSERT_LIBRARIES=/opt/other.dylib PATH="$tmp/darwin:$PATH" "$run" "$tmp/envcopy" &&
+  has darwin-keep out "DYLD_INSERT_LIBRARIES=$lib:/opt/other.dylib"
+expect darwin-libname 125 env -u MIALLOC_RUN_LIB PATH="$tmp/darwin:$PATH" "$run" "$tmp/envcopy" &&
+  has darwin-libname err "libmialloc.0.dylib"
+for p in /bin/true /usr/bin/true; do
+  test -x "$p" || continue
+  expect darwin-sip 0 darwin "$run" "$p" && {
+    has darwin-sip err "$p is protected by System Integrity Protection"
+    has darwin-sip err "removes DYLD_INSERT_LIBRARIES"
+  }
+  break
+done
+expect darwin-sip-script 0 darwin "$run" "$tmp/script.sh" &&
+  has darwin-sip-script err "/bin/sh is protected by System Integrity Protection: macOS removes DYLD_INSERT_LIBRARIES from its environment (the interpreter of $tmp/script.sh)"
+# on Linux, nothing of this
+expect linux-no-sip 0 "$run" "$p" && empty linux-no-sip err
+
 # ---- the manual page -------------------------------------------------------------
 if command -v mandoc >/dev/null 2>&1; then
   checks=$((checks + 1))
