@@ -2,11 +2,14 @@
 # that Formula/mialloc.rb uses, so that tests/formula.sh can run the
 # formula's install and test blocks without Homebrew.
 #
-#   ruby tests/formula-stub.rb FORMULA BUILDPATH PREFIX TESTPATH
+#   ruby tests/formula-stub.rb FORMULA BUILDPATH PREFIX TESTPATH [HEAD-COMMIT]
 #
 # Loads FORMULA, checks its metadata, runs `install` in BUILDPATH (an
 # unpacked release tarball) with the keg at PREFIX, then the `test do` block
-# in the empty directory TESTPATH.  Anything the stub does not know raises
+# in the empty directory TESTPATH.  With HEAD-COMMIT (e.g. 1a96bee) it plays
+# a `brew install --HEAD`: build.head? is true and the version is
+# "HEAD-1a96bee", as Homebrew makes it.  The stub runs on Linux: OS.linux?
+# is true, and shared_library names ELF libraries.  Anything the stub does not know raises
 # NoMethodError, which is the point: the formula must stay within this DSL or
 # the stub must learn the new method.  Like Homebrew, `system` and
 # `shell_output` fail loudly.
@@ -17,6 +20,18 @@ require "rubygems"
 # The errors Homebrew reports as a failed build or a failed test.
 class BuildError < StandardError; end
 class TestFailure < StandardError; end
+
+# Homebrew's OS: where the formula is being built.
+module OS
+  def self.mac? = RUBY_PLATFORM.include?("darwin")
+  def self.linux? = RUBY_PLATFORM.include?("linux")
+end
+
+# Homebrew's Version, as far as formulae use it: a string that may be
+# "HEAD-<commit>".
+class Version < String
+  def head? = start_with?("HEAD")
+end
 
 # Homebrew's ENV.cc: the C compiler to use.
 def ENV.cc
@@ -73,21 +88,33 @@ class Formula
     end
   end
 
-  # `build.head?`: the stub builds the release tarball, never HEAD.
+  # `build.head?`: true when the stub plays a HEAD build.
   Build = Struct.new(:head?)
 
   attr_reader :prefix, :testpath
 
-  def initialize(prefix, testpath)
+  def initialize(prefix, testpath, head_commit = nil)
     @prefix = Pathname.new(prefix)
     @testpath = Pathname.new(testpath)
+    @head_commit = head_commit
   end
 
   def name = self.class.name.downcase
-  def build = Build.new(false)
+  def build = Build.new(!@head_commit.nil?)
 
   def version
-    Gem::Version.new(self.class.url[/-(\d[\d.]*)\.tar\.gz\z/, 1] || raise("no version in the url"))
+    return Version.new("HEAD-#{@head_commit}") if @head_commit
+
+    Version.new(self.class.url[/-(\d[\d.]*)\.tar\.gz\z/, 1] || raise("no version in the url"))
+  end
+
+  # Homebrew's shared_library: the file name of a shared library.
+  def shared_library(name, version = nil)
+    if OS.mac?
+      version ? "#{name}.#{version}.dylib" : "#{name}.dylib"
+    else
+      version ? "#{name}.so.#{version}" : "#{name}.so"
+    end
   end
 
   def bin = prefix/"bin"
@@ -135,8 +162,9 @@ end
 
 # ---- main ------------------------------------------------------------------------
 if $PROGRAM_NAME == __FILE__
-  abort "usage: #{$PROGRAM_NAME} FORMULA BUILDPATH PREFIX TESTPATH" if ARGV.length != 4
-  formula_file, buildpath, prefix, testpath = ARGV.map { |a| File.expand_path(a) }
+  abort "usage: #{$PROGRAM_NAME} FORMULA BUILDPATH PREFIX TESTPATH [HEAD-COMMIT]" unless [4, 5].include?(ARGV.length)
+  formula_file, buildpath, prefix, testpath = ARGV[0, 4].map { |a| File.expand_path(a) }
+  head_commit = ARGV[4]
 
   load formula_file
   class_name = File.basename(formula_file, ".rb").split(/[-_]/).map(&:capitalize).join
@@ -156,7 +184,8 @@ if $PROGRAM_NAME == __FILE__
   abort "#{formula_file}: #{problems.join(", ")}" unless problems.empty?
   puts "#{class_name}: #{klass.desc} (#{klass.license}), #{klass.url}"
 
-  formula = klass.new(prefix, testpath)
+  formula = klass.new(prefix, testpath, head_commit)
+  puts "#{class_name}: playing a HEAD build, version #{formula.version}" if head_commit
   begin
     Dir.chdir(buildpath) { formula.install }
     # As after `brew link`: pkg-config finds the keg, programs its libraries.

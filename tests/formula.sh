@@ -13,8 +13,12 @@
 #    difference is reported but is not a failure.)
 # 3. tests/formula-stub.rb, a stand-in for the few Homebrew methods the
 #    formula uses, runs the formula's install block in the unpacked tarball
-#    (configure with std_configure_args, make, make check, make install into
-#    a temporary keg) and then its test block.
+#    (configure with std_configure_args, make, make install into a
+#    temporary keg; no make check: Homebrew runs tests in `test do`) and
+#    then its test block, which builds through pkg-config and runs a program
+#    with the library preloaded.
+# 4. The same as a HEAD build (`brew install --HEAD`): autogen.sh first, and
+#    the version "HEAD-<commit>", which the test block must cope with.
 # Not part of "make check" (Formula/ is not in the release tarball, and this
 # builds mialloc once more): .ci/packaging runs it.
 # Exit status: 0 pass, 1 fail, 77 skip, 99 hard error.
@@ -104,24 +108,37 @@ if [ "$checked_in" != "$sha" ]; then
     "(expected unless it is the published tarball)"
 fi
 
-# ---- 3. install and test ------------------------------------------------------------------
-mkdir "$tmp/src" "$tmp/test" || exit 99
-tar -xzf "$tarball" -C "$tmp/src" || { echo "$me: ERROR: cannot unpack $tarball"; exit 99; }
-buildpath=$tmp/src/mialloc-$version
-[ -d "$buildpath" ] || { echo "$me: ERROR: $tarball does not unpack to mialloc-$version/"; exit 99; }
-keg=$tmp/Cellar/mialloc/$version
-start=$(date +%s)
-if ruby "$stub" "$tmp/mialloc.rb" "$buildpath" "$keg" "$tmp/test" >"$tmp/stub.log" 2>&1; then
-  echo "$me: ok: the formula's install and test blocks passed ($(($(date +%s) - start)) s)"
-  grep -e '^==> ' -e 'matched' "$tmp/stub.log" | sed 's/^/  /'
+# ---- 3. and 4. install and test, as a release and as HEAD ------------------------------------
+# run_formula NAME KEG [HEAD-COMMIT]
+run_formula() {
+  mkdir "$tmp/src-$1" "$tmp/test-$1" || exit 99
+  tar -xzf "$tarball" -C "$tmp/src-$1" || { echo "$me: ERROR: cannot unpack $tarball"; exit 99; }
+  buildpath=$tmp/src-$1/mialloc-$version
+  [ -d "$buildpath" ] || { echo "$me: ERROR: $tarball does not unpack to mialloc-$version/"; exit 99; }
+  start=$(date +%s)
+  if ruby "$stub" "$tmp/mialloc.rb" "$buildpath" "$2" "$tmp/test-$1" ${3:+"$3"} >"$tmp/stub-$1.log" 2>&1; then
+    echo "$me: ok: $1: the formula's install and test blocks passed ($(($(date +%s) - start)) s)"
+    grep -e '^==> ' -e 'matched' -e 'playing' "$tmp/stub-$1.log" | sed 's/^/  /'
+  else
+    fail "$1: the formula's install or test block failed:"
+    tail -n 60 "$tmp/stub-$1.log"
+  fi
+  if grep -q '^==> make check' "$tmp/stub-$1.log"; then
+    fail "$1: the install block runs make check (Homebrew runs tests in test do)"
+  fi
+  for f in bin/mialloc-run include/mialloc.h lib/libmialloc.a lib/pkgconfig/mialloc.pc \
+    share/man/man1/mialloc-run.1 share/man/man3/mi_malloc.3; do
+    [ -f "$2/$f" ] || fail "$1: the keg has no $f"
+  done
+}
+run_formula release "$tmp/Cellar/mialloc/$version"
+head_commit=$(git -C "$top" rev-parse --short=7 HEAD 2>/dev/null) || head_commit=1a96bee
+run_formula head "$tmp/Cellar/mialloc/HEAD-$head_commit" "$head_commit"
+if grep -q 'playing a HEAD build, version HEAD-' "$tmp/stub-head.log" && grep -q '^==> ./autogen.sh' "$tmp/stub-head.log"; then
+  echo "$me: ok: head: built with autogen.sh as version HEAD-$head_commit"
 else
-  fail "the formula's install or test block failed:"
-  tail -n 60 "$tmp/stub.log"
+  fail "head: the stub did not play a HEAD build"
 fi
-for f in bin/mialloc-run include/mialloc.h lib/libmialloc.a lib/pkgconfig/mialloc.pc \
-  share/man/man1/mialloc-run.1 share/man/man3/mi_malloc.3; do
-  [ -f "$keg/$f" ] || fail "the keg has no $f"
-done
 
 echo "$me: $failures failed"
 [ "$failures" -eq 0 ]
