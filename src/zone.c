@@ -31,43 +31,35 @@ static malloc_zone_t mi_zone;
 /* ---- the zone's functions --------------------------------------------------- */
 
 static size_t zone_size(malloc_zone_t *zone, const void *p) {
-  (void)zone;
   return _mi_usable_size_of(p, false, NULL);
 }
 
 static void *zone_malloc(malloc_zone_t *zone, size_t size) {
-  (void)zone;
   return mi_malloc(size);
 }
 
 static void *zone_calloc(malloc_zone_t *zone, size_t count, size_t size) {
-  (void)zone;
   return mi_calloc(count, size);
 }
 
 /* libmalloc promises page-aligned and zeroed */
 static void *zone_valloc(malloc_zone_t *zone, size_t size) {
-  (void)zone;
   return mi_zalloc_aligned(size, _mi_os_page_size());
 }
 
 static void zone_free(malloc_zone_t *zone, void *p) {
-  (void)zone;
   mi_free(p);
 }
 
 static void *zone_realloc(malloc_zone_t *zone, void *p, size_t size) {
-  (void)zone;
   return mi_realloc(p, size);
 }
 
 /* The default zone lives as long as the process. */
 static void zone_destroy(malloc_zone_t *zone) {
-  (void)zone;
 }
 
 static unsigned zone_batch_malloc(malloc_zone_t *zone, size_t size, void **results, unsigned count) {
-  (void)zone;
   unsigned n = 0;
   while (n < count && (results[n] = mi_malloc(size)) != NULL)
     n++;
@@ -75,26 +67,21 @@ static unsigned zone_batch_malloc(malloc_zone_t *zone, size_t size, void **resul
 }
 
 static void zone_batch_free(malloc_zone_t *zone, void **ptrs, unsigned count) {
-  (void)zone;
   for (unsigned i = 0; i < count; i++)
     mi_free(ptrs[i]);
 }
 
 static void *zone_memalign(malloc_zone_t *zone, size_t alignment, size_t size) {
-  (void)zone;
   return mi_malloc_aligned(size, alignment);
 }
 
 static void zone_free_definite_size(malloc_zone_t *zone, void *p, size_t size) {
-  (void)zone;
   mi_free_size(p, size);
 }
 
 /* Memory pressure: give back what this thread and the segment cache hold;
  * returns the bytes that stopped being committed. */
 static size_t zone_pressure_relief(malloc_zone_t *zone, size_t goal) {
-  (void)zone;
-  (void)goal;
   int64_t before = __atomic_load_n(&_mi_stats.committed.current, __ATOMIC_RELAXED);
   mi_collect(true);
   int64_t after = __atomic_load_n(&_mi_stats.committed.current, __ATOMIC_RELAXED);
@@ -102,7 +89,6 @@ static size_t zone_pressure_relief(malloc_zone_t *zone, size_t goal) {
 }
 
 static boolean_t zone_claimed_address(malloc_zone_t *zone, void *p) {
-  (void)zone;
   return _mi_segment_of_checked(p) != NULL;
 }
 
@@ -143,8 +129,6 @@ static bool enumeration_add(mi_area_kind_t kind, void *start, size_t size, void 
  * walked from here: its maps are in its own memory. */
 static kern_return_t intro_enumerator(task_t task, void *context, unsigned type_mask, vm_address_t zone_address,
                                       memory_reader_t reader, vm_range_recorder_t recorder) {
-  (void)zone_address;
-  (void)reader;
   if (task != mach_task_self() || recorder == NULL)
     return KERN_FAILURE;
   static enumeration_t e; /* 4.6 KiB; enumerations are rare and not reentrant */
@@ -159,44 +143,34 @@ static kern_return_t intro_enumerator(task_t task, void *context, unsigned type_
 }
 
 static size_t intro_good_size(malloc_zone_t *zone, size_t size) {
-  (void)zone;
   return mi_good_size(size);
 }
 
 static boolean_t intro_check(malloc_zone_t *zone) {
-  (void)zone;
   return true;
 }
 
 static void intro_print(malloc_zone_t *zone, boolean_t verbose) {
-  (void)zone;
-  (void)verbose;
   mi_stats_print(NULL);
 }
 
 static void intro_log(malloc_zone_t *zone, void *address) {
-  (void)zone;
-  (void)address;
 }
 
 /* No-ops: mialloc's own fork handlers (init.c, pthread_atfork) take and
  * release its locks around fork, and libSystem calls these as well. */
 static void intro_force_lock(malloc_zone_t *zone) {
-  (void)zone;
 }
 
 static void intro_force_unlock(malloc_zone_t *zone) {
-  (void)zone;
 }
 
 static void intro_reinit_lock(malloc_zone_t *zone) {
-  (void)zone;
 }
 
 /* mialloc does not count blocks: the sizes are committed and reserved
  * bytes, blocks_in_use is 0. */
 static void intro_statistics(malloc_zone_t *zone, malloc_statistics_t *stats) {
-  (void)zone;
   int64_t committed = __atomic_load_n(&_mi_stats.committed.current, __ATOMIC_RELAXED);
   int64_t peak = __atomic_load_n(&_mi_stats.committed.peak, __ATOMIC_RELAXED);
   int64_t reserved = __atomic_load_n(&_mi_stats.reserved.current, __ATOMIC_RELAXED);
@@ -207,22 +181,17 @@ static void intro_statistics(malloc_zone_t *zone, malloc_statistics_t *stats) {
 }
 
 static boolean_t intro_zone_locked(malloc_zone_t *zone) {
-  (void)zone;
   return false;
 }
 
 static boolean_t intro_enable_discharge_checking(malloc_zone_t *zone) {
-  (void)zone;
   return false;
 }
 
 static void intro_disable_discharge_checking(malloc_zone_t *zone) {
-  (void)zone;
 }
 
 static void intro_discharge(malloc_zone_t *zone, void *memory) {
-  (void)zone;
-  (void)memory;
 }
 
 static malloc_introspection_t mi_zone_introspection = {

@@ -22,11 +22,6 @@ bool _mi_prim_overcommits(void) {
 
 /* No mremap: mapping moves are left to the caller (copy or fresh map). */
 int _mi_prim_remap(void *addr, size_t size, size_t newsize, size_t align, void **newaddr) {
-  (void)addr;
-  (void)size;
-  (void)newsize;
-  (void)align;
-  (void)newaddr;
   return ENOTSUP;
 }
 
@@ -49,8 +44,6 @@ int _mi_prim_purge(void *addr, size_t size, bool decommit) {
 
 /* Superpages need VM_FLAGS_SUPERPAGE_* at mapping time: no hint later. */
 void _mi_prim_hint_large(void *addr, size_t size) {
-  (void)addr;
-  (void)size;
 }
 
 size_t _mi_unix_current_rss(void) {
