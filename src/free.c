@@ -103,7 +103,10 @@ static void free_checked(mi_segment_t *segment, mi_page_t *page, void *p) {
   mi_block_t *block = block_checked(segment, page, p, "mi_free");
   if (block == NULL)
     return;
-  if (__atomic_load_n(&segment->thread_id, __ATOMIC_RELAXED) != _mi_thread_id()) {
+  uintptr_t owner = __atomic_load_n(&segment->thread_id, __ATOMIC_RELAXED);
+  if (owner != _mi_thread_id()) {
+    if (owner == 0) /* abandoned: before the push, while the block keeps it alive */
+      _mi_abandoned_freed(segment);
     free_xthread(page, block);
     return;
   }

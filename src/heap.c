@@ -177,7 +177,7 @@ void mi_heap_collect(mi_heap_t *heap, bool force) {
 #endif
   _mi_deferred_free(heap, force);
   if (force && heap == heap->tld->backing)
-    _mi_segment_reclaim_all(heap);
+    _mi_heap_reclaim_all(heap);
   _mi_heap_visit_pages(heap, page_collect, &force);
   _mi_segments_purge(heap->tld, force);
 }
@@ -222,7 +222,7 @@ void _mi_heap_collect_abandon(mi_heap_t *heap) {
   mi_segment_t *chain = NULL;
   _mi_heap_visit_pages(heap, page_detach, &chain);
   _mi_segments_purge(heap->tld, false);
-  _mi_segment_abandon_chain(chain);
+  _mi_abandoned_push(chain);
 }
 
 mi_heap_t *mi_heap_set_default(mi_heap_t *heap) {

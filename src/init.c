@@ -76,11 +76,13 @@ void mi_thread_done(void) {
  * locked section at the fork; in the child that same thread releases them. */
 static void fork_prepare(void) {
   _mi_tls_lock();
+  _mi_abandoned_lock();
   _mi_segments_lock();
 }
 
 static void fork_parent(void) {
   _mi_segments_unlock();
+  _mi_abandoned_unlock();
   _mi_tls_unlock();
 }
 

@@ -19,6 +19,18 @@
 #endif
 void _mi_assert_fail(const char *assertion, const char *fname, unsigned line, const char *func);
 
+/* ---- deadlines: msecs of the monotonic clock, 0 for none ---- */
+static inline int64_t _mi_deadline_min(int64_t a, int64_t b) {
+  return a == 0 ? b : (b == 0 || a < b) ? a : b;
+}
+/* Make *due no later than t (t != 0), with other threads doing the same. */
+static inline void _mi_deadline_lower(_Atomic(int64_t) *due, int64_t t) {
+  int64_t cur = atomic_load_explicit(due, memory_order_relaxed);
+  while ((cur == 0 || t < cur) &&
+         !atomic_compare_exchange_weak_explicit(due, &cur, t, memory_order_relaxed, memory_order_relaxed)) {
+  }
+}
+
 /* ---- sizes and bins ---- */
 static inline size_t _mi_align_up(size_t n, size_t align) {
   return (n + align - 1) & ~(align - 1);
@@ -123,15 +135,25 @@ void _mi_addrmap_unlock(void);
 mi_page_t *_mi_segment_page_alloc(mi_heap_t *heap, size_t block_size, size_t alignment);
 bool _mi_segment_page_free(mi_page_t *page, mi_tld_t *tld);
 void _mi_segment_abandon_prepare(mi_segment_t *segment, mi_tld_t *tld, mi_segment_t **chain);
-void _mi_segment_abandon_chain(mi_segment_t *chain);
-bool _mi_segment_reclaim_one(mi_heap_t *heap);
-void _mi_segment_reclaim_all(mi_heap_t *heap);
+void _mi_segment_take(mi_segment_t *segment, mi_tld_t *tld);
+void _mi_segment_purge_due(mi_segment_t *segment, int64_t now);
 void _mi_segments_purge(mi_tld_t *tld, bool force);
 void _mi_segment_cache_collect(bool force);
 void _mi_segments_lock(void);
 void _mi_segments_unlock(void);
 void _mi_tls_lock(void);
 void _mi_tls_unlock(void);
+
+/* ---- abandon.c: segments of exited threads ---- */
+void _mi_abandoned_push(mi_segment_t *chain);
+size_t _mi_abandoned_count(void);
+int64_t _mi_abandoned_due(void);
+mi_segment_t *_mi_abandoned_take_one(void);
+mi_segment_t *_mi_abandoned_take_for(size_t block_size);
+mi_segment_t *_mi_abandoned_take_due(int64_t now);
+void _mi_abandoned_freed(mi_segment_t *segment);
+void _mi_abandoned_lock(void);
+void _mi_abandoned_unlock(void);
 
 /* ---- page.c ---- */
 void *_mi_malloc_generic(size_t size, mi_heap_t *heap, bool zero, size_t alignment);
@@ -146,7 +168,7 @@ void _mi_page_unfull(mi_page_t *page);
 void _mi_page_free(mi_page_t *page);
 void _mi_heap_direct_update(mi_heap_t *heap, mi_page_queue_t *pq);
 void _mi_heap_collect_full(mi_heap_t *heap, size_t max);
-void _mi_page_adopt(mi_heap_t *heap, mi_page_t *page);
+void _mi_heap_reclaim_all(mi_heap_t *heap);
 bool _mi_page_is_block_free(const mi_page_t *page, const mi_block_t *block);
 mi_page_queue_t *_mi_heap_queue_of(mi_heap_t *heap, const mi_page_t *page);
 

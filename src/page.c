@@ -4,6 +4,8 @@
 
 #define MI_EXTEND_BYTES 4096  /* carve at most this much of a page at a time */
 #define MI_FULL_RECHECK 8     /* full pages re-examined per fresh page */
+#define MI_RECLAIM_TRIES 8    /* abandoned segments taken over per fresh page */
+#define MI_RECLAIM_YOUNG 4    /* ... by a thread that has taken fewer fresh pages */
 
 /* ---- queues ------------------------------------------------------------- */
 
@@ -214,7 +216,7 @@ void _mi_heap_collect_full(mi_heap_t *heap, size_t max) {
 }
 
 /* Take over a page of a reclaimed segment. */
-void _mi_page_adopt(mi_heap_t *heap, mi_page_t *page) {
+static void page_adopt(mi_heap_t *heap, mi_page_t *page) {
   page->heap = heap;
   _mi_page_set_flags(page, page->flags & (uint8_t)~MI_PAGE_IN_FULL);
   _mi_stat_increase(&_mi_stats.pages, 1);
@@ -234,12 +236,87 @@ void _mi_page_adopt(mi_heap_t *heap, mi_page_t *page) {
   }
 }
 
+/* ---- taking over segments of exited threads (abandon.c) ------------------- */
+
+/* The segment becomes this thread's and its pages the heap's; pages whose
+ * blocks were all freed meanwhile are released (and the segment with the
+ * last of them). */
+static void heap_reclaim(mi_heap_t *heap, mi_segment_t *segment) {
+  _mi_segment_take(segment, heap->tld);
+  size_t live = segment->used;
+  for (size_t i = 0; live > 0 && i < segment->page_count; i++) {
+    mi_page_t *page = _mi_segment_page(segment, i);
+    if (!page->in_use)
+      continue;
+    live--;
+    page->heap = heap;
+    page_adopt(heap, page); /* may release the page, and the segment with the last one */
+  }
+}
+
+/* Takes over an abandoned segment with room in a page of the queue's size. */
+static bool heap_reclaim_for(mi_heap_t *heap, mi_page_queue_t *pq) {
+  mi_segment_t *segment = _mi_abandoned_take_for(pq->block_size);
+  if (segment == NULL)
+    return false;
+  heap_reclaim(heap, segment);
+  return true;
+}
+
+static bool heap_reclaim_one(mi_heap_t *heap) {
+  mi_segment_t *segment = _mi_abandoned_take_one();
+  if (segment == NULL)
+    return false;
+  heap_reclaim(heap, segment);
+  return true;
+}
+
+/* An abandoned segment whose time has come (a purge due, blocks freed into
+ * it), looked after without taking it over: pages whose blocks were all
+ * freed go back to it (and it goes to the cache with the last of them),
+ * due purges are done, and what is left is published again. */
+static void abandoned_look_after(mi_segment_t *segment, mi_tld_t *tld, int64_t now) {
+  size_t live = segment->used;
+  for (size_t i = 0; live > 0 && i < segment->page_count; i++) {
+    mi_page_t *page = _mi_segment_page(segment, i);
+    if (!page->in_use)
+      continue;
+    live--;
+    if (_mi_page_live(page) == 0 && _mi_segment_page_free(page, tld))
+      return; /* that was the last page: the segment is gone */
+  }
+  _mi_segment_purge_due(segment, now);
+  segment->next = NULL;
+  _mi_abandoned_push(segment);
+}
+
+static void abandoned_due_work(mi_tld_t *tld) {
+  int64_t due = _mi_abandoned_due();
+  if (due == 0)
+    return;
+  int64_t now = _mi_prim_clock_msecs();
+  if (now < due)
+    return;
+  mi_segment_t *chain = _mi_abandoned_take_due(now);
+  while (chain != NULL) {
+    mi_segment_t *next = chain->next;
+    abandoned_look_after(chain, tld, now);
+    chain = next;
+  }
+}
+
+void _mi_heap_reclaim_all(mi_heap_t *heap) {
+  while (heap_reclaim_one(heap)) {
+  }
+}
+
 /* ---- finding a page with a free block ------------------------------------- */
 
 static mi_page_t *page_fresh(mi_heap_t *heap, mi_page_queue_t *pq, uint8_t bin) {
   mi_page_t *page = _mi_segment_page_alloc(heap, pq->block_size, 0);
   if (page == NULL)
     return NULL;
+  heap->tld->fresh_pages++;
   _mi_page_init(page, heap, pq->block_size, bin, page->start, page->block_size);
   _mi_page_queue_push(heap, pq, page);
   return page;
@@ -263,20 +340,37 @@ static mi_page_t *queue_find_free(mi_heap_t *heap, mi_page_queue_t *pq) {
   return NULL;
 }
 
+/* A young thread (few fresh pages taken yet) starts on the segments of
+ * threads that exited before it: their memory is in use already, and its
+ * blocks go with theirs, so that short-lived threads do not each leave a
+ * segment behind.  An older thread gets fresh pages of its own: the
+ * abandoned segments' pages it took but did not use would sit in its
+ * queues, their blocks freed by others, and never be collected while it
+ * allocates in other size classes. */
+static bool heap_reclaims(const mi_heap_t *heap) {
+  return !heap->no_reclaim && heap->tld->fresh_pages < MI_RECLAIM_YOUNG;
+}
+
+/* A page of the bin with a free block: the queue's, one of a full page that
+ * got blocks back, one of a segment of an exited thread, or a fresh one. */
 static mi_page_t *find_page(mi_heap_t *heap, uint8_t bin) {
   mi_page_queue_t *pq = &heap->bins[bin];
   mi_page_t *page = queue_find_free(heap, pq);
   if (page != NULL)
     return page;
+  abandoned_due_work(heap->tld);
   _mi_segments_purge(heap->tld, false);
   _mi_heap_collect_full(heap, MI_FULL_RECHECK);
   page = queue_find_free(heap, pq);
+  for (int i = 0; page == NULL && i < MI_RECLAIM_TRIES && heap_reclaims(heap) && heap_reclaim_for(heap, pq); i++)
+    page = queue_find_free(heap, pq);
   if (page != NULL)
     return page;
   return page_fresh(heap, pq, bin);
 }
 
 static mi_page_t *huge_alloc(mi_heap_t *heap, size_t size, size_t alignment) {
+  abandoned_due_work(heap->tld);
   _mi_segments_purge(heap->tld, false);
   mi_page_t *page = _mi_segment_page_alloc(heap, size, alignment);
   if (page == NULL)

@@ -1,18 +1,13 @@
 /* segment.c - segments: OS-aligned chunks that hold pages, owned by one
- * thread.  Also the cache of free segments, purging of free pages, and the
- * abandoned list where segments of exited threads wait to be reclaimed.
- * Which addresses are segments is kept in addrmap.c. */
+ * thread.  Also the cache of free segments and the purging of free pages;
+ * the segments of exited threads wait in abandon.c.  Which addresses are
+ * segments is kept in addrmap.c. */
 #include "internal.h"
 
 #include <pthread.h>
 #include <stddef.h>
 
 #define MI_CACHE_BYTES ((size_t)512 << 20) /* free segments kept (until purge_delay) */
-#define MI_RECLAIM_TRIES 8
-
-static pthread_mutex_t abandoned_lock = PTHREAD_MUTEX_INITIALIZER;
-static mi_segment_t *abandoned;      /* guarded by abandoned_lock */
-static _Atomic(size_t) abandoned_count;
 
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static mi_segment_t *cache;          /* guarded by cache_lock */
@@ -382,11 +377,6 @@ static void segment_free(mi_segment_t *segment, mi_tld_t *tld) {
 static mi_page_t *segment_claim_page(mi_heap_t *heap, mi_page_kind_t kind) {
   mi_tld_t *tld = heap->tld;
   mi_segment_list_t *list = segment_free_list(tld, kind);
-  if (list->first == NULL && !heap->no_reclaim) {
-    for (int i = 0; i < MI_RECLAIM_TRIES && list->first == NULL; i++)
-      if (!_mi_segment_reclaim_one(heap))
-        break;
-  }
   if (list->first == NULL) {
     mi_segment_t *segment = segment_alloc(tld, kind, MI_SEGMENT_SIZE, MI_SEGMENT_SIZE);
     if (segment == NULL)
@@ -485,6 +475,12 @@ bool _mi_segment_page_free(mi_page_t *page, mi_tld_t *tld) {
     segment_schedule_purge(segment, page, tld);
     if (!segment->in_free_list)
       list_push(segment_free_list(tld, segment->kind), segment);
+  } else if (segment->thread_id == 0) {
+    /* abandoned, looked after by another thread (page.c): its blocks were
+     * freed a purge delay ago, so its purge is due now */
+    page->purge_pending = 1;
+    page->purge_at = _mi_prim_clock_msecs();
+    segment->purge_at = _mi_deadline_min(segment->purge_at, page->purge_at);
   }
   if (_mi_option_get_fast(mi_option_purge_delay) == 0)
     _mi_segments_purge(tld, true);
@@ -517,6 +513,12 @@ static int64_t segment_purge(mi_segment_t *segment, int64_t now, bool force) {
   return next;
 }
 
+/* Due purges of an abandoned segment, by whoever looks after it. */
+void _mi_segment_purge_due(mi_segment_t *segment, int64_t now) {
+  if (segment->purge_at != 0 && segment->purge_at <= now)
+    segment_purge(segment, now, false);
+}
+
 static void purge_list(mi_segment_list_t *list, int64_t now, bool force, mi_tld_t *tld) {
   for (mi_segment_t *s = list->first; s != NULL; s = s->next) {
     if (s->purge_at == 0 || (!force && s->purge_at > now))
@@ -542,88 +544,38 @@ void _mi_segments_purge(mi_tld_t *tld, bool force) {
     _mi_segment_cache_collect(force);
 }
 
-/* ---- abandonment and reclaiming ----------------------------------------- */
+/* ---- abandonment and taking over ------------------------------------------ */
 
 /* Chain a segment of an exiting thread that still has live blocks (once):
- * it leaves the thread's lists.  Its free pages keep their purge schedule,
- * which the thread that reclaims it takes over (purging them all now would
- * cost system calls and page faults when a new thread soon reclaims it). */
+ * it leaves the thread's lists, and abandon.c publishes the chain.  Its
+ * free pages keep their purge schedule, which the thread that takes it
+ * over honours (abandon.c makes it take the segment when a purge is due). */
 void _mi_segment_abandon_prepare(mi_segment_t *segment, mi_tld_t *tld, mi_segment_t **chain) {
   if (segment->abandoned != 0)
     return; /* already chained */
   if (segment->kind <= MI_PAGE_MEDIUM)
     list_remove(segment_free_list(tld, segment->kind), segment);
   segment->abandoned = segment->used;
-  _mi_stat_counter(&_mi_stats.abandoned, 1);
   segment->next = *chain;
   *chain = segment;
 }
 
-/* Publish chained segments: from now on other threads free into them
- * through the lock-free lists, and whoever needs memory reclaims them. */
-void _mi_segment_abandon_chain(mi_segment_t *chain) {
-  if (chain == NULL)
-    return;
-  size_t n = 0;
-  mi_segment_t *last = chain;
-  for (mi_segment_t *s = chain; s != NULL; s = s->next) {
-    __atomic_store_n(&s->thread_id, 0, __ATOMIC_RELEASE);
-    last = s;
-    n++;
-  }
-  pthread_mutex_lock(&abandoned_lock);
-  last->next = abandoned;
-  abandoned = chain;
-  pthread_mutex_unlock(&abandoned_lock);
-  atomic_fetch_add_explicit(&abandoned_count, n, memory_order_relaxed);
-}
-
-static void segment_reclaim(mi_segment_t *segment, mi_heap_t *heap) {
-  mi_tld_t *tld = heap->tld;
+/* An abandoned segment becomes the thread's; its pages are then adopted
+ * by one of the thread's heaps (page.c). */
+void _mi_segment_take(mi_segment_t *segment, mi_tld_t *tld) {
   __atomic_store_n(&segment->thread_id, tld->thread_id, __ATOMIC_RELEASE);
   segment->next = segment->prev = NULL;
   segment->in_free_list = false;
   segment->abandoned = 0;
   _mi_stat_counter(&_mi_stats.reclaimed, 1);
-  if (segment->purge_at != 0 && (tld->purge_due == 0 || segment->purge_at < tld->purge_due))
-    tld->purge_due = segment->purge_at;
+  tld->purge_due = _mi_deadline_min(tld->purge_due, segment->purge_at);
   if (segment->kind <= MI_PAGE_MEDIUM && segment->used < segment->page_count)
     list_push(segment_free_list(tld, segment->kind), segment);
-  size_t live = segment->used;
-  for (size_t i = 0; live > 0 && i < segment->page_count; i++) {
-    mi_page_t *page = _mi_segment_page(segment, i);
-    if (!page->in_use)
-      continue;
-    live--;
-    page->heap = heap;
-    _mi_page_adopt(heap, page); /* may release the page, and the segment with the last one */
-  }
-}
-
-bool _mi_segment_reclaim_one(mi_heap_t *heap) {
-  if (atomic_load_explicit(&abandoned_count, memory_order_relaxed) == 0)
-    return false;
-  pthread_mutex_lock(&abandoned_lock);
-  mi_segment_t *segment = abandoned;
-  if (segment != NULL)
-    abandoned = segment->next;
-  pthread_mutex_unlock(&abandoned_lock);
-  if (segment == NULL)
-    return false;
-  atomic_fetch_sub_explicit(&abandoned_count, 1, memory_order_relaxed);
-  segment_reclaim(segment, heap);
-  return true;
-}
-
-void _mi_segment_reclaim_all(mi_heap_t *heap) {
-  while (_mi_segment_reclaim_one(heap)) {
-  }
 }
 
 /* ---- fork --------------------------------------------------------------- */
 
 void _mi_segments_lock(void) {
-  pthread_mutex_lock(&abandoned_lock);
   pthread_mutex_lock(&cache_lock);
   _mi_addrmap_lock();
 }
@@ -631,5 +583,4 @@ void _mi_segments_lock(void) {
 void _mi_segments_unlock(void) {
   _mi_addrmap_unlock();
   pthread_mutex_unlock(&cache_lock);
-  pthread_mutex_unlock(&abandoned_lock);
 }

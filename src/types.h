@@ -135,6 +135,8 @@ typedef struct mi_segment_s {
   struct mi_segment_s *next; /* in a thread's segment lists, the cache or abandoned list */
   struct mi_segment_s *prev;
   int64_t purge_at;        /* earliest purge_at of its free pages, or 0 */
+  _Atomic(int64_t) freed_due; /* abandoned: when to look at it after blocks
+                                 were freed into it (abandon.c), or 0 */
   size_t purged;           /* bytes currently given back to the OS */
   bool in_free_list;
 } mi_segment_t;
@@ -185,6 +187,7 @@ typedef struct mi_tld_s {
   mi_segment_list_t medium_free;
   mi_segment_list_t all;          /* every segment owned by this thread */
   int64_t purge_due;              /* earliest pending purge, or 0 */
+  size_t fresh_pages;             /* pages this thread took fresh from its segments */
   unsigned long long heartbeat;   /* calls of the deferred-free callback */
   bool in_deferred_free;          /* inside that callback */
   bool tls_conflict_counted;      /* this thread found the TLS slot taken */

@@ -11,6 +11,8 @@
 #              in the environment makes it heavier (or lighter, N < 1)
 #   fork       fork from a multi-threaded process, allocate in the child
 #   rss        memory goes back to the OS after a heavy phase is freed
+#   abandoned  ... and that of exited threads too, with no mi_collect;
+#              short-lived threads reuse each other's segments
 #   limit.sh   a reservation with fresh mappings refused: ENOMEM at its end
 #   preload.sh real programs run with LD_PRELOAD=$MIALLOC_LIB
 #   exports.sh exported symbols == functions declared in mialloc.h
@@ -34,7 +36,7 @@ TESTS += %reldir%/api %reldir%/addrmap %reldir%/page %reldir%/foreign
 else
 TESTS += %reldir%/no-check.sh
 endif
-check_PROGRAMS += %reldir%/stress %reldir%/fork %reldir%/rss %reldir%/limit
+check_PROGRAMS += %reldir%/stress %reldir%/fork %reldir%/rss %reldir%/abandoned %reldir%/limit
 
 %canon_reldir%_api_SOURCES = %reldir%/api.c
 %canon_reldir%_api_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -pthread
@@ -74,6 +76,11 @@ check_PROGRAMS += %reldir%/stress %reldir%/fork %reldir%/rss %reldir%/limit
 %canon_reldir%_rss_SOURCES = %reldir%/rss.c
 %canon_reldir%_rss_LDADD = src/libmialloc.la
 
+%canon_reldir%_abandoned_SOURCES = %reldir%/abandoned.c
+%canon_reldir%_abandoned_CFLAGS = $(AM_CFLAGS) -pthread
+%canon_reldir%_abandoned_LDFLAGS = $(AM_LDFLAGS) -pthread
+%canon_reldir%_abandoned_LDADD = src/libmialloc.la
+
 %canon_reldir%_limit_SOURCES = %reldir%/limit.c
 %canon_reldir%_limit_LDADD = src/libmialloc.la
 
@@ -81,6 +88,7 @@ TESTS += \
 	%reldir%/stress \
 	%reldir%/fork \
 	%reldir%/rss \
+	%reldir%/abandoned \
 	%reldir%/limit.sh \
 	%reldir%/preload.sh \
 	%reldir%/exports.sh \
