@@ -12,19 +12,27 @@
  * part, the _mi_window_span bytes below the end, has an entry for every
  * slice: a page of a live segment, or _mi_page_foreign, which no thread
  * owns, so that a pointer there goes to the slow path and is checked with
- * the segment map.  Segments outside the window work, with slower frees. */
+ * the segment map.  Segments outside the window work, with slower frees.
+ *
+ * Both maps are reserved when the first segment is made, read-only and
+ * uncharged (reads of their untouched parts give zero), and committed in
+ * pieces of MI_MAP_PIECE bytes as segments need them: a process is charged
+ * for the few pieces that describe the addresses it uses, not for the
+ * 80 MiB the maps span. */
 #include "internal.h"
 
 #include <pthread.h>
 
-uint8_t _mi_segmap[MI_SEGMAP_ENTRIES] mi_decl_hidden;
+#define MI_MAP_PIECE ((size_t)64 << 10)
+
+static uint8_t *_Atomic segmap; /* MI_SEGMAP_ENTRIES bytes; NULL before the first segment */
 /* The entries ever marked lie in [segmap_lo, segmap_hi): the part of the
  * map a walk over all segments reads. */
 static _Atomic(size_t) segmap_lo = MI_SEGMAP_ENTRIES, segmap_hi;
 
 uintptr_t _mi_window_last mi_decl_hidden;
 size_t _mi_window_span mi_decl_hidden;
-mi_page_t *_mi_window_pages[MI_WINDOW_SLICES] mi_decl_hidden;
+mi_page_t **_mi_window_pages mi_decl_hidden; /* MI_WINDOW_SLICES entries */
 mi_page_t _mi_page_foreign mi_decl_hidden;
 
 /* Ranges of the window whose segments were unmapped: new segments go there
@@ -36,6 +44,55 @@ typedef struct window_hole_s {
 } window_hole_t;
 static window_hole_t holes[MI_WINDOW_HOLES];
 static pthread_mutex_t window_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* ---- reserving and committing the maps ------------------------------------------ */
+
+#define MI_SEGMAP_PIECES (MI_SEGMAP_ENTRIES / MI_MAP_PIECE)
+#define MI_WINDOW_PIECES (MI_WINDOW_SLICES * sizeof(mi_page_t *) / MI_MAP_PIECE)
+static _Atomic(uint64_t) segmap_committed[(MI_SEGMAP_PIECES + 63) / 64];
+static _Atomic(uint64_t) window_committed[(MI_WINDOW_PIECES + 63) / 64];
+static pthread_mutex_t commit_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool maps_failed;
+
+/* Reserves both maps (once); false if the OS refuses. */
+static bool maps_reserve(void) {
+  if (atomic_load_explicit(&segmap, memory_order_acquire) != NULL)
+    return true;
+  pthread_mutex_lock(&commit_lock);
+  void *seg = NULL, *win = NULL;
+  if (atomic_load_explicit(&segmap, memory_order_relaxed) == NULL && !maps_failed) {
+    if (_mi_prim_reserve(MI_SEGMAP_ENTRIES, &seg) == 0 &&
+        _mi_prim_reserve(MI_WINDOW_SLICES * sizeof(mi_page_t *), &win) == 0) {
+      __atomic_store_n(&_mi_window_pages, (mi_page_t **)win, __ATOMIC_RELEASE);
+      atomic_store_explicit(&segmap, (uint8_t *)seg, memory_order_release);
+    } else {
+      maps_failed = true; /* every segment then fails: mi_malloc returns NULL */
+      _mi_warning_message("unable to reserve address space for the address maps\n");
+    }
+  }
+  pthread_mutex_unlock(&commit_lock);
+  return atomic_load_explicit(&segmap, memory_order_acquire) != NULL;
+}
+
+/* Makes bytes [from, to) of a map (at base, with its bitmap) writable. */
+static bool map_commit(uint8_t *base, _Atomic(uint64_t) *bits, size_t from, size_t to) {
+  for (size_t piece = from / MI_MAP_PIECE; piece * MI_MAP_PIECE < to; piece++) {
+    uint64_t bit = (uint64_t)1 << (piece % 64);
+    if (atomic_load_explicit(&bits[piece / 64], memory_order_acquire) & bit)
+      continue;
+    pthread_mutex_lock(&commit_lock);
+    bool ok = (atomic_load_explicit(&bits[piece / 64], memory_order_relaxed) & bit) != 0 ||
+              _mi_prim_commit(base + piece * MI_MAP_PIECE, MI_MAP_PIECE) == 0;
+    if (ok)
+      atomic_fetch_or_explicit(&bits[piece / 64], bit, memory_order_release);
+    pthread_mutex_unlock(&commit_lock);
+    if (!ok) {
+      _mi_warning_message("unable to commit a piece of the address map\n");
+      return false;
+    }
+  }
+  return true;
+}
 
 /* ---- the segment map ------------------------------------------------------ */
 
@@ -50,25 +107,39 @@ static void segmap_widen(size_t first, size_t end) {
   }
 }
 
-void _mi_segmap_mark(mi_segment_t *segment, size_t size, bool on) {
+/* Marks the chunks of a segment as its own (on) or nobody's; marking on
+ * fails (false) only when the map cannot be committed. */
+bool _mi_segmap_mark(mi_segment_t *segment, size_t size, bool on) {
   size_t first = (uintptr_t)segment >> MI_SEGMENT_SHIFT;
   size_t chunks = size >> MI_SEGMENT_SHIFT;
-  if (on)
-    segmap_widen(first, first + chunks < MI_SEGMAP_ENTRIES ? first + chunks : MI_SEGMAP_ENTRIES);
-  for (size_t i = 0; i < chunks && first + i < MI_SEGMAP_ENTRIES; i++) {
-    uint8_t v = on ? (uint8_t)(i + 1 < 255 ? i + 1 : 255) : 0;
-    __atomic_store_n(&_mi_segmap[first + i], v, __ATOMIC_RELEASE);
+  size_t end = first + chunks < MI_SEGMAP_ENTRIES ? first + chunks : MI_SEGMAP_ENTRIES;
+  uint8_t *map = atomic_load_explicit(&segmap, memory_order_acquire);
+  if (on) {
+    if (!maps_reserve())
+      return false;
+    map = atomic_load_explicit(&segmap, memory_order_acquire);
+    if (first < end && !map_commit(map, segmap_committed, first, end))
+      return false;
+    segmap_widen(first, end);
+  } else if (map == NULL) {
+    return true;
   }
+  for (size_t i = first; i < end; i++) {
+    uint8_t v = on ? (uint8_t)(i - first + 1 < 255 ? i - first + 1 : 255) : 0;
+    __atomic_store_n(&map[i], v, __ATOMIC_RELEASE);
+  }
+  return true;
 }
 
 /* The segment containing p, or NULL when p is not in memory of ours.
  * Reads only the map and, once it says "ours", the segment header. */
 mi_segment_t *_mi_segment_of_checked(const void *p) {
   size_t idx = (uintptr_t)p >> MI_SEGMENT_SHIFT;
-  if (idx >= MI_SEGMAP_ENTRIES)
+  uint8_t *map = atomic_load_explicit(&segmap, memory_order_acquire);
+  if (idx >= MI_SEGMAP_ENTRIES || map == NULL)
     return NULL;
   for (;;) {
-    uint8_t v = __atomic_load_n(&_mi_segmap[idx], __ATOMIC_ACQUIRE);
+    uint8_t v = __atomic_load_n(&map[idx], __ATOMIC_ACQUIRE);
     if (v == 0)
       return NULL;
     if (v == 1)
@@ -89,8 +160,9 @@ mi_segment_t *_mi_segment_next(const mi_segment_t *after) {
   size_t idx = after == NULL ? atomic_load_explicit(&segmap_lo, memory_order_relaxed)
                              : ((uintptr_t)after >> MI_SEGMENT_SHIFT) + 1;
   size_t hi = atomic_load_explicit(&segmap_hi, memory_order_relaxed);
-  for (; idx < hi; idx++) {
-    if (__atomic_load_n(&_mi_segmap[idx], __ATOMIC_ACQUIRE) != 1)
+  uint8_t *map = atomic_load_explicit(&segmap, memory_order_acquire);
+  for (; map != NULL && idx < hi; idx++) {
+    if (__atomic_load_n(&map[idx], __ATOMIC_ACQUIRE) != 1)
       continue;
     mi_segment_t *segment = (mi_segment_t *)(idx << MI_SEGMENT_SHIFT);
     if (segment->cookie == ((uintptr_t)segment ^ _mi_process_cookie))
@@ -123,7 +195,13 @@ static bool window_cover(uintptr_t start, uintptr_t end) {
       last = UINTPTR_MAX;
     __atomic_store_n(&_mi_window_last, last, __ATOMIC_RELEASE);
   }
-  bool ok = end - 1 <= last && last - start < MI_WINDOW_SIZE;
+  bool ok = end - 1 <= last && last - start < MI_WINDOW_SIZE && maps_reserve();
+  if (ok) {
+    size_t span = _mi_window_span, need = last - start + 1;
+    ok = map_commit((uint8_t *)_mi_window_pages, window_committed,
+                    (span >> MI_SMALL_PAGE_SHIFT) * sizeof(mi_page_t *),
+                    (need >> MI_SMALL_PAGE_SHIFT) * sizeof(mi_page_t *));
+  }
   if (ok) {
     size_t span = _mi_window_span, need = last - start + 1;
     /* new slices below the covered part are nobody's until mapped */
@@ -196,6 +274,9 @@ void _mi_window_release(void *start, size_t size) {
  * first segment or when the window is full.  The range may have been
  * taken since, by someone else: then the OS maps elsewhere. */
 void *_mi_window_hint(size_t size, size_t align) {
+  /* the maps are reserved before the first segment is mapped, so that they
+   * do not take the addresses below it, where the window grows */
+  (void)maps_reserve();
   uintptr_t last = __atomic_load_n(&_mi_window_last, __ATOMIC_ACQUIRE);
   if (last == 0)
     return NULL;
@@ -229,8 +310,10 @@ void *_mi_window_hint(size_t size, size_t align) {
 
 void _mi_addrmap_lock(void) {
   pthread_mutex_lock(&window_lock);
+  pthread_mutex_lock(&commit_lock);
 }
 
 void _mi_addrmap_unlock(void) {
+  pthread_mutex_unlock(&commit_lock);
   pthread_mutex_unlock(&window_lock);
 }

@@ -96,8 +96,7 @@ size_t _mi_os_purge(void *p, size_t size);
 size_t _mi_os_page_size(void);
 
 /* ---- addrmap.c: which addresses are ours ---- */
-extern uint8_t _mi_segmap[MI_SEGMAP_ENTRIES] mi_decl_hidden;
-void _mi_segmap_mark(mi_segment_t *segment, size_t size, bool on);
+bool _mi_segmap_mark(mi_segment_t *segment, size_t size, bool on);
 mi_segment_t *_mi_segment_of_checked(const void *p);
 mi_segment_t *_mi_segment_next(const mi_segment_t *after);
 /* The page window: p has its page, or _mi_page_foreign (owned by no
@@ -105,7 +104,7 @@ mi_segment_t *_mi_segment_next(const mi_segment_t *after);
  * off = _mi_window_last - p is below _mi_window_span. */
 extern uintptr_t _mi_window_last mi_decl_hidden;
 extern size_t _mi_window_span mi_decl_hidden;
-extern mi_page_t *_mi_window_pages[MI_WINDOW_SLICES] mi_decl_hidden;
+extern mi_page_t **_mi_window_pages mi_decl_hidden; /* MI_WINDOW_SLICES entries */
 extern mi_page_t _mi_page_foreign mi_decl_hidden;
 void _mi_window_map(mi_segment_t *segment);
 void _mi_window_unmap(void *start, size_t size);

@@ -184,7 +184,7 @@ static void segment_split(mi_segment_t *segment, size_t size) {
   rest->used = 0;
   memset(rest->pages, 0, sizeof rest->pages);
   _mi_window_unmap(rest, rest->size);
-  _mi_segmap_mark(rest, rest->size, true);
+  (void)_mi_segmap_mark(rest, rest->size, true); /* its map is committed: the whole was marked */
   segment->size = size;
   if (!cache_push(rest))
     segment_release(rest);
@@ -193,7 +193,7 @@ static void segment_split(mi_segment_t *segment, size_t size) {
 /* Move a free segment to a new aligned address with a new size, keeping its
  * pages; NULL (and the segment released) if the OS cannot. */
 static mi_segment_t *segment_resize(mi_segment_t *segment, size_t size) {
-  size_t old = segment->size;
+  size_t old = segment->size, purged = segment->purged;
   void *moved = NULL;
   _mi_window_unmap(segment, old);
   _mi_segmap_mark(segment, old, false);
@@ -202,15 +202,19 @@ static mi_segment_t *segment_resize(mi_segment_t *segment, size_t size) {
     return NULL;
   }
   _mi_window_release(segment, old);
-  segment = moved;
+  segment = moved; /* the pages moved with it, the header among them */
   segment->size = size;
-  _mi_segmap_mark(segment, size, true);
+  segment->purged = 0;
   _mi_stat_increase(&_mi_stats.reserved, (int64_t)size);
   _mi_stat_decrease(&_mi_stats.reserved, (int64_t)old);
   _mi_stat_increase(&_mi_stats.committed, (int64_t)size);
-  _mi_stat_decrease(&_mi_stats.committed, (int64_t)(old - segment->purged));
-  segment->purged = 0;
+  _mi_stat_decrease(&_mi_stats.committed, (int64_t)(old - purged));
   _mi_stat_counter(&_mi_stats.remaps, 1);
+  if (!_mi_segmap_mark(segment, size, true)) {
+    _mi_stat_decrease(&_mi_stats.segments, 1);
+    _mi_os_free(segment, size, size);
+    return NULL;
+  }
   return segment;
 }
 
@@ -260,16 +264,23 @@ void _mi_segments_reserve(size_t bytes) {
       _mi_warning_message("could not reserve %zu MiB of OS memory\n", bytes >> 20);
     return;
   }
+  size_t marked = 0;
   pthread_mutex_lock(&cache_lock);
-  for (size_t i = 0; i < chunks; i++) {
-    mi_segment_t *segment = (mi_segment_t *)(base + i * MI_SEGMENT_SIZE);
+  for (; marked < chunks; marked++) {
+    mi_segment_t *segment = (mi_segment_t *)(base + marked * MI_SEGMENT_SIZE);
+    if (!_mi_segmap_mark(segment, MI_SEGMENT_SIZE, true))
+      break;
     segment->size = MI_SEGMENT_SIZE;
     segment->cookie = (uintptr_t)segment ^ _mi_process_cookie;
-    _mi_segmap_mark(segment, MI_SEGMENT_SIZE, true);
     segment->next = reserve;
     reserve = segment;
   }
   pthread_mutex_unlock(&cache_lock);
+  if (marked < chunks) { /* the address map could not take the rest */
+    size_t rest = (chunks - marked) * MI_SEGMENT_SIZE;
+    _mi_os_free(base + marked * MI_SEGMENT_SIZE, rest, rest);
+    chunks = marked;
+  }
   _mi_stat_increase(&_mi_stats.segments, (int64_t)chunks);
   _mi_verbose_message("reserved %zu MiB of OS memory (%s)\n", (chunks * MI_SEGMENT_SIZE) >> 20,
                       commit ? "committed" : "committed on use");
@@ -325,6 +336,10 @@ static mi_segment_t *segment_alloc(mi_tld_t *tld, mi_page_kind_t kind, size_t si
     segment = _mi_os_alloc_aligned(size, align, _mi_window_hint(size, align));
     if (segment == NULL)
       return NULL;
+    if (!_mi_segmap_mark(segment, size, true)) {
+      _mi_os_free(segment, size, size);
+      return NULL;
+    }
     fresh = true;
     _mi_stat_increase(&_mi_stats.segments, 1);
     segment->purged = 0;
@@ -354,8 +369,6 @@ static mi_segment_t *segment_alloc(mi_tld_t *tld, mi_page_kind_t kind, size_t si
   segment->in_free_list = false;
   for (size_t i = 0; i < count; i++)
     _mi_segment_page(segment, i)->is_zero = fresh;
-  if (fresh)
-    _mi_segmap_mark(segment, size, true);
   _mi_window_map(segment);
   return segment;
 }

@@ -6,7 +6,8 @@
 
 #include <pthread.h>
 
-#define MI_HEAP_REGION_SIZE ((size_t)256 << 20) /* 32768 heaps; address space only */
+#define MI_HEAP_REGION_SIZE ((size_t)256 << 20) /* 32768 heaps; address space only,
+                                                    committed a slot at a time */
 
 pthread_key_t _mi_tls_key mi_decl_hidden = MI_TLS_KEY_NONE;
 static bool key_ok;
@@ -74,7 +75,11 @@ void *_mi_heap_slot_alloc(void) {
   if (free_slots != NULL) {
     slot = free_slots;
     free_slots = *slot_link(slot);
-  } else if (region_slots < region_max) {
+  } else if (region_slots < region_max &&
+             _mi_prim_commit((void *)(_mi_heap_region_base + (region_slots << MI_HEAP_SLOT_SHIFT)),
+                             MI_HEAP_SLOT_SIZE) == 0) {
+    /* the region is reserved read-only; each slot is committed when first
+     * handed out, and stays committed when recycled */
     slot = (void *)(_mi_heap_region_base + (region_slots << MI_HEAP_SLOT_SHIFT));
     region_slots++;
     if (!atomic_load_explicit(&fallback, memory_order_relaxed))

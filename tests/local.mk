@@ -16,6 +16,7 @@
 #   limit.sh   a reservation with fresh mappings refused: ENOMEM at its end
 #   preload.sh real programs run with LD_PRELOAD=$MIALLOC_LIB
 #   exports.sh exported symbols == functions declared in mialloc.h
+#   footprint.sh what preloading costs: .bss, private writable memory, RSS
 #   valgrind.sh the stress test under valgrind's memcheck
 #   bench-smoke.sh the benchmark workloads, small, under mialloc and glibc
 #   macos.sh   mialloc for macOS, cross-built for arm64 and x86-64 (zig, clang
@@ -92,6 +93,7 @@ TESTS += \
 	%reldir%/limit.sh \
 	%reldir%/preload.sh \
 	%reldir%/exports.sh \
+	%reldir%/footprint.sh \
 	%reldir%/valgrind.sh \
 	%reldir%/bench-smoke.sh \
 	%reldir%/macos.sh
@@ -102,6 +104,7 @@ EXTRA_DIST += \
 	%reldir%/bench-smoke.sh \
 	%reldir%/page.c \
 	%reldir%/exports.sh \
+	%reldir%/footprint.sh \
 	%reldir%/foreign.c \
 	%reldir%/limit.sh \
 	%reldir%/macos.sh \

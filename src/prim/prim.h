@@ -27,8 +27,14 @@ size_t _mi_prim_page_size(void);
 int _mi_prim_alloc(void *hint, size_t size, size_t align, bool commit, void **addr);
 /* True when the OS overcommits memory (Linux vm.overcommit_memory != 2). */
 bool _mi_prim_overcommits(void);
-/* Reserve address space without access (for the address-space map). */
+/* Reserve `size` bytes of address space that read as zero and are not
+ * charged against the commit limit: read-only until committed.  For the
+ * address maps and the heap region, which are large and mostly unused. */
 int _mi_prim_reserve(size_t size, void **addr);
+/* Make [addr, addr+size) of a reservation (page-aligned) readable and
+ * writable: charged from now on, and ENOMEM where the system is out of
+ * commit (Linux vm.overcommit_memory=2). */
+int _mi_prim_commit(void *addr, size_t size);
 int _mi_prim_free(void *addr, size_t size);
 /* Move the mapping [addr, addr+size) to a new address aligned to `align`,
  * resized to newsize, keeping its pages (no copy, no new faults for the

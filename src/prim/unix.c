@@ -70,9 +70,18 @@ int _mi_prim_alloc(void *hint, size_t size, size_t align, bool commit, void **ad
   return _mi_unix_map_aligned(hint, size, align, PROT_READ | PROT_WRITE, commit ? 0 : MAP_NORESERVE, addr);
 }
 
+/* A read-only private mapping is not charged; mprotect to writable charges
+ * the part it opens. */
 int _mi_prim_reserve(size_t size, void **addr) {
   int err = errno;
-  int rc = mmap_at(NULL, size, PROT_READ | PROT_WRITE, MAP_NORESERVE, addr);
+  int rc = mmap_at(NULL, size, PROT_READ, MAP_NORESERVE, addr);
+  errno = err;
+  return rc;
+}
+
+int _mi_prim_commit(void *addr, size_t size) {
+  int err = errno;
+  int rc = mprotect(addr, size, PROT_READ | PROT_WRITE) == 0 ? 0 : errno;
   errno = err;
   return rc;
 }
