@@ -111,7 +111,7 @@ static void segmap_widen(size_t first, size_t end) {
  * fails (false) only when the map cannot be committed. */
 bool _mi_segmap_mark(mi_segment_t *segment, size_t size, bool on) {
   size_t first = (uintptr_t)segment >> MI_SEGMENT_SHIFT;
-  size_t chunks = size >> MI_SEGMENT_SHIFT;
+  size_t chunks = (size + MI_SEGMENT_MASK) >> MI_SEGMENT_SHIFT; /* a huge one may end inside its last */
   size_t end = first + chunks < MI_SEGMAP_ENTRIES ? first + chunks : MI_SEGMAP_ENTRIES;
   uint8_t *map = atomic_load_explicit(&segmap, memory_order_acquire);
   if (on) {

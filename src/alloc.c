@@ -91,6 +91,13 @@ void *_mi_heap_realloc_zero(mi_heap_t *heap, void *p, size_t newsize, bool zero)
   /* in place while it fits and does not waste more than half */
   if (newsize <= size && newsize >= size / 2)
     return p;
+  /* a huge block staying huge: resized in its segment, or the segment with
+   * mremap, not copied */
+  if (size > MI_LARGE_OBJ_MAX && newsize > MI_LARGE_OBJ_MAX) {
+    void *q = _mi_page_huge_realloc(p, newsize, zero);
+    if (q != NULL)
+      return q;
+  }
   /* with zero, the new block is zeroed whole: what lies past the copy must
    * read as zero, also when a later mi_rezalloc grows it in place */
   void *q = _mi_heap_malloc_zero(heap, newsize, zero);

@@ -212,6 +212,5 @@ size_t mi_good_size(size_t size) {
     return _mi_bin_size(_mi_bin(size));
   if (size > PTRDIFF_MAX)
     return size;
-  /* a huge block may use the rest of its segment after the header */
-  return _mi_align_up(size + MI_SEGMENT_HEADER_SIZE, MI_SEGMENT_SIZE) - MI_SEGMENT_HEADER_SIZE;
+  return _mi_huge_block_size(MI_SEGMENT_HEADER_SIZE, size);
 }

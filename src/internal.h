@@ -59,6 +59,13 @@ static inline size_t _mi_bin_size(uint8_t bin) {
   return ((size_t)(5 + r) << (b - 2)) * 16;
 }
 
+/* The usable size of a huge block of `size` bytes that starts `offset`
+ * bytes into its segment: the request rounded so that the block ends on a
+ * MI_HUGE_ROUND boundary of the segment. */
+static inline size_t _mi_huge_block_size(size_t offset, size_t size) {
+  return _mi_align_up(offset + (size == 0 ? 1 : size), MI_HUGE_ROUND) - offset;
+}
+
 /* ---- pointers to segments and pages ---- */
 static inline mi_segment_t *_mi_ptr_segment(const void *p) {
   return (mi_segment_t *)((uintptr_t)p & ~(uintptr_t)MI_SEGMENT_MASK);
@@ -136,6 +143,7 @@ bool _mi_segment_page_free(mi_page_t *page, mi_tld_t *tld);
 void _mi_segment_abandon_prepare(mi_segment_t *segment, mi_tld_t *tld, mi_segment_t **chain);
 void _mi_segment_take(mi_segment_t *segment, mi_tld_t *tld);
 void _mi_segment_purge_due(mi_segment_t *segment, int64_t now);
+mi_segment_t *_mi_segment_huge_remap(mi_segment_t *segment, size_t size);
 void _mi_segments_purge(mi_tld_t *tld, bool force);
 void _mi_segment_cache_collect(bool force);
 void _mi_segments_lock(void);
@@ -168,6 +176,7 @@ void _mi_page_free(mi_page_t *page);
 void _mi_heap_direct_update(mi_heap_t *heap, mi_page_queue_t *pq);
 void _mi_heap_collect_full(mi_heap_t *heap, size_t max);
 void _mi_heap_reclaim_all(mi_heap_t *heap);
+void *_mi_page_huge_realloc(void *p, size_t newsize, bool zero);
 bool _mi_page_is_block_free(const mi_page_t *page, const mi_block_t *block);
 mi_page_queue_t *_mi_heap_queue_of(mi_heap_t *heap, const mi_page_t *page);
 

@@ -384,6 +384,43 @@ static mi_page_t *huge_alloc(mi_heap_t *heap, size_t size, size_t alignment) {
   return page;
 }
 
+/* realloc of a huge block of this thread, from one huge size to another:
+ * its segment is resized with its contents (the OS moves the pages, where
+ * it can), not copied; with `zero`, what the block gains reads as zero.  The new block, or NULL when this cannot be done
+ * (another thread's block, an aligned one, no mremap), the old one intact. */
+void *_mi_page_huge_realloc(void *p, size_t newsize, bool zero) {
+  mi_segment_t *segment = _mi_ptr_segment(p);
+  mi_page_t *page = &segment->pages[0];
+  mi_heap_t *heap = page->heap;
+  if (segment->kind != MI_PAGE_HUGE || heap == NULL || heap->thread_id != _mi_thread_id() ||
+      p != (uint8_t *)segment + MI_SEGMENT_HEADER_SIZE || page->start != p ||
+      newsize > PTRDIFF_MAX - MI_SEGMENT_HEADER_SIZE - MI_SEGMENT_SIZE)
+    return NULL;
+  size_t block = _mi_huge_block_size(MI_SEGMENT_HEADER_SIZE, newsize);
+  size_t size = _mi_align_up(MI_SEGMENT_HEADER_SIZE + block, MI_SEGMENT_SIZE); /* the mapping it needs */
+  size_t old_block = page->block_size, old_room = segment->size - MI_SEGMENT_HEADER_SIZE;
+  /* within the segment's mapping, only the block's size changes; the
+   * mapping changes when it must grow, or could shrink by half */
+  if (zero && block > old_block) /* the mapping's slack may hold old data; what the OS adds is zero */
+    memset((uint8_t *)p + old_block, 0, (block < old_room ? block : old_room) - old_block);
+  if (size > segment->size || size <= segment->size / 2) {
+    mi_page_queue_t *pq = &heap->bins[MI_BIN_HUGE];
+    _mi_page_queue_remove(heap, pq, page); /* the descriptor may move with the segment */
+    mi_segment_t *resized = _mi_segment_huge_remap(segment, size);
+    if (resized == NULL) {
+      _mi_page_queue_push(heap, pq, page);
+      return NULL;
+    }
+    page = &resized->pages[0];
+    page->start = (uint8_t *)resized + MI_SEGMENT_HEADER_SIZE;
+    _mi_page_queue_push(heap, pq, page);
+  }
+  page->block_size = block;
+  _mi_stat_decrease(&_mi_stats.huge, (int64_t)old_block);
+  _mi_stat_increase(&_mi_stats.huge, (int64_t)block);
+  return page->start;
+}
+
 /* Everything the fast path does not: first use by a thread, empty free
  * lists, new pages, huge blocks, zeroing and the alignment of huge blocks. */
 void *_mi_malloc_generic(size_t size, mi_heap_t *heap, bool zero, size_t alignment) {

@@ -97,22 +97,29 @@ static void segment_release(mi_segment_t *segment) {
   pthread_mutex_unlock(&cache_lock);
 }
 
-/* The cached segment that best fits `size` bytes: with `exact`, the
- * smallest of at least `size` and at most twice that; otherwise the one
- * that keeps most pages for it (then the smaller).  NULL if none. */
-static mi_segment_t *cache_pop(size_t size, bool exact) {
-  mi_segment_t **best = NULL;
-  size_t best_keep = 0;
-  pthread_mutex_lock(&cache_lock);
-  for (mi_segment_t **pp = &cache; *pp != NULL; pp = &(*pp)->next) {
-    size_t s = (*pp)->size, keep = s < size ? s : size;
-    if (exact ? (s < size || s > 2 * size) : keep < best_keep)
-      continue;
-    if (best == NULL || (exact ? s < (*best)->size : keep > best_keep || s < (*best)->size)) {
-      best = pp;
-      best_keep = keep;
-    }
+/* How a cached segment must fit a request of `size` bytes. */
+typedef enum cache_fit_e {
+  FIT_AT_LEAST, /* at least size (split by the caller): the smallest */
+  FIT_NEAR,     /* from size to twice that (trimmed by the caller): the smallest */
+  FIT_ANY       /* anything (resized by the caller): the one that keeps most
+                   resident pages for it, then the smaller */
+} cache_fit_t;
+
+static bool cache_better(size_t s, size_t best, size_t size, cache_fit_t fit) {
+  if (fit == FIT_ANY) {
+    size_t keep = s < size ? s : size, best_keep = best < size ? best : size;
+    return keep > best_keep || (keep == best_keep && s < best);
   }
+  return s >= size && (fit == FIT_AT_LEAST || s <= 2 * size) && (best == 0 || s < best);
+}
+
+/* The cached segment that best fits; NULL if none does. */
+static mi_segment_t *cache_pop(size_t size, cache_fit_t fit) {
+  mi_segment_t **best = NULL;
+  pthread_mutex_lock(&cache_lock);
+  for (mi_segment_t **pp = &cache; *pp != NULL; pp = &(*pp)->next)
+    if (cache_better((*pp)->size, best != NULL ? (*best)->size : 0, size, fit))
+      best = pp;
   mi_segment_t *segment = NULL;
   if (best != NULL) {
     segment = *best;
@@ -169,6 +176,19 @@ static bool cache_push(mi_segment_t *segment) {
 }
 
 
+/* [segment+keep, segment+old) stops being part of the segment: its window
+ * slices and its chunks (those wholly past `keep`) become nobody's.  Before
+ * the range is unmapped; _mi_window_release after. */
+static void segment_drop_tail(mi_segment_t *segment, size_t keep, size_t old) {
+  uint8_t *base = (uint8_t *)segment;
+  size_t keep_chunks = (keep + MI_SEGMENT_MASK) >> MI_SEGMENT_SHIFT;
+  size_t old_chunks = (old + MI_SEGMENT_MASK) >> MI_SEGMENT_SHIFT;
+  _mi_window_unmap(base + keep, old - keep);
+  if (old_chunks > keep_chunks)
+    _mi_segmap_mark((mi_segment_t *)(base + (keep_chunks << MI_SEGMENT_SHIFT)),
+                    (old_chunks - keep_chunks) << MI_SEGMENT_SHIFT, false);
+}
+
 /* Cut a free segment after `size` bytes; the rest becomes a cached segment
  * of its own (chunks are aligned, so this needs no system call). */
 static void segment_split(mi_segment_t *segment, size_t size) {
@@ -197,7 +217,7 @@ static mi_segment_t *segment_resize(mi_segment_t *segment, size_t size) {
   void *moved = NULL;
   _mi_window_unmap(segment, old);
   _mi_segmap_mark(segment, old, false);
-  if (_mi_prim_remap(segment, old, size, MI_SEGMENT_SIZE, &moved) != 0) {
+  if (_mi_prim_remap(segment, old, size, MI_SEGMENT_SIZE, _mi_window_hint(size, MI_SEGMENT_SIZE), &moved) != 0) {
     segment_os_free(segment);
     return NULL;
   }
@@ -215,6 +235,57 @@ static mi_segment_t *segment_resize(mi_segment_t *segment, size_t size) {
     _mi_os_free(segment, size, size);
     return NULL;
   }
+  return segment;
+}
+
+/* A huge segment in use moved by the OS to a new address with a new size,
+ * its pages with it (no copy); the maps follow.  NULL (the segment as it
+ * was) when the OS cannot. */
+static mi_segment_t *segment_move(mi_segment_t *segment, size_t size) {
+  size_t old = segment->size;
+  void *moved = NULL;
+  if (_mi_prim_remap(segment, old, size, MI_SEGMENT_SIZE, _mi_window_hint(size, MI_SEGMENT_SIZE), &moved) != 0)
+    return NULL;
+  segment_drop_tail(segment, 0, old); /* the old range is gone: nobody's */
+  _mi_window_release(segment, old);
+  segment = moved;
+  segment->size = size;
+  segment->cookie = (uintptr_t)segment ^ _mi_process_cookie; /* it depends on the address */
+  if (!_mi_segmap_mark(segment, size, true))
+    _mi_error_message(ENOMEM, "the address map cannot take a moved segment (%p): frees of its block fail\n",
+                      (void *)segment);
+  _mi_window_map(segment);
+  return segment;
+}
+
+/* A huge segment in use, resized to `size` (a multiple of MI_HUGE_ROUND)
+ * with its contents, for realloc (page.c): in place where the addresses
+ * after it allow, else moved.  NULL, and the segment as it was, when the
+ * OS cannot. */
+mi_segment_t *_mi_segment_huge_remap(mi_segment_t *segment, size_t size) {
+  size_t old = segment->size;
+  if (size < old && _mi_prim_resize(segment, old, size) == 0) {
+    segment_drop_tail(segment, size, old);
+    _mi_window_release((uint8_t *)segment + size, old - size);
+    segment->size = size;
+  } else if (size > old && _mi_prim_resize(segment, old, size) == 0) {
+    /* the addresses after it were free (the OS says so): now they are its */
+    if (!_mi_segmap_mark(segment, size, true)) {
+      (void)_mi_prim_resize(segment, size, old);
+      return NULL;
+    }
+    segment->size = size;
+    _mi_window_map(segment);
+  } else {
+    segment = segment_move(segment, size);
+    if (segment == NULL)
+      return NULL;
+  }
+  _mi_stat_increase(&_mi_stats.reserved, (int64_t)size);
+  _mi_stat_decrease(&_mi_stats.reserved, (int64_t)old);
+  _mi_stat_increase(&_mi_stats.committed, (int64_t)size);
+  _mi_stat_decrease(&_mi_stats.committed, (int64_t)old);
+  _mi_stat_counter(&_mi_stats.remaps, 1);
   return segment;
 }
 
@@ -316,16 +387,19 @@ static mi_segment_t *segment_alloc(mi_tld_t *tld, mi_page_kind_t kind, size_t si
   size_t count = segment_kind_pages(kind);
   mi_segment_t *segment = NULL;
   bool fresh = false;
-  /* a huge block may take a somewhat larger segment: it just gets more room;
-   * failing that, any cached segment resized keeps its resident pages */
+  /* a huge block may take a larger segment (up to twice its size), of which
+   * it uses only its own size; failing that, any cached segment resized
+   * keeps its resident pages.  Other kinds need exactly one chunk, split
+   * off a larger one. */
   if (align == MI_SEGMENT_SIZE) {
-    segment = cache_pop(size, kind == MI_PAGE_HUGE);
+    bool huge = kind == MI_PAGE_HUGE;
+    segment = cache_pop(size, huge ? FIT_NEAR : FIT_AT_LEAST);
     if (segment == NULL)
       segment = reserve_pop(size);
-    if (segment != NULL && kind != MI_PAGE_HUGE && segment->size > size)
-      segment_split(segment, size); /* other kinds need exactly one chunk */
-    if (segment == NULL && kind == MI_PAGE_HUGE && _mi_option_get_fast(mi_option_limit_os_alloc) == 0) {
-      segment = cache_pop(size, false);
+    if (segment != NULL && !huge && segment->size > size)
+      segment_split(segment, size);
+    if (segment == NULL && huge && _mi_option_get_fast(mi_option_limit_os_alloc) == 0) {
+      segment = cache_pop(size, FIT_ANY);
       if (segment != NULL)
         segment = segment_resize(segment, size);
     }
@@ -437,9 +511,12 @@ mi_page_t *_mi_segment_page_alloc(mi_heap_t *heap, size_t block_size, size_t ali
     page->in_use = 1;
     segment->used = 1;
     if (!large) {
-      /* the block starts at `offset`; it may use the rest of the segment */
+      /* the block starts at `offset` and has the size asked for, rounded
+       * up to MI_HUGE_ROUND: the segment around it is mapped in whole
+       * chunks (room for realloc, and for reuse by a larger block), but
+       * only that much is the block's */
       page->start = (uint8_t *)segment + offset;
-      page->block_size = segment->size - offset;
+      page->block_size = _mi_huge_block_size(offset, block_size);
       return page;
     }
   }

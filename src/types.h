@@ -52,6 +52,8 @@
 #define MI_MEDIUM_PAGE_SIZE ((size_t)1 << MI_MEDIUM_PAGE_SHIFT)
 #define MI_MAX_PAGES (MI_SEGMENT_SIZE / MI_SMALL_PAGE_SIZE)
 
+#define MI_HUGE_ROUND MI_SMALL_PAGE_SIZE /* huge segments are sized in window slices */
+
 #define MI_SMALL_OBJ_MAX (8 * 1024)      /* in small pages */
 #define MI_MEDIUM_OBJ_MAX (128 * 1024)   /* in medium pages */
 #define MI_LARGE_OBJ_MAX (1024 * 1024)   /* in a one-page segment; above: huge */

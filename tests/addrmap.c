@@ -274,6 +274,54 @@ START_TEST(walk_finds_every_live_block_and_no_free_one) {
 }
 END_TEST
 
+/* Huge blocks are sized to the request (in MI_HUGE_ROUND steps), as
+ * mi_good_size says, and realloc resizes them with their segment instead
+ * of copying. */
+START_TEST(huge_blocks_have_their_size) {
+  static const size_t sizes[] = {MI_LARGE_OBJ_MAX + 1, 1172517, 2 * MiB, 5 * MiB + 1, 37 * MiB + 12345};
+  for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+    void *p = mi_malloc(sizes[i]);
+    ck_assert_ptr_nonnull(p);
+    size_t usable = mi_usable_size(p);
+    ck_assert_msg(usable >= sizes[i] && usable < sizes[i] + MI_HUGE_ROUND, "%zu bytes: usable %zu", sizes[i], usable);
+    ck_assert_uint_eq(usable, mi_good_size(sizes[i]));
+    mi_free(p);
+  }
+}
+END_TEST
+
+START_TEST(huge_realloc_moves_pages_not_bytes) {
+  size_t n = 3 * MiB;
+  uint64_t *p = mi_malloc(n);
+  ck_assert_ptr_nonnull(p);
+  for (size_t i = 0; i < n / 8; i++)
+    p[i] = i * 0x9E3779B97F4A7C15u;
+  int64_t remaps = _mi_stats.remaps;
+  for (size_t grown = n + 100 * KiB; grown <= 40 * MiB; grown += 7 * MiB) {
+    uint64_t *q = mi_realloc(p, grown);
+    ck_assert_ptr_nonnull(q);
+    if (q != p) /* moved: the old addresses are nobody's */
+      ck_assert_ptr_null(_mi_segment_of_checked(p));
+    ck_assert_uint_ge(mi_usable_size(q), grown);
+    ck_assert_uint_lt(mi_usable_size(q), grown + MI_HUGE_ROUND);
+    for (size_t i = 0; i < n / 8; i += 511)
+      ck_assert_uint_eq(q[i], i * 0x9E3779B97F4A7C15u);
+    ck_assert_uint_eq(q[n / 8 + 1000], 0); /* the new part reads as zero */
+    ck_assert_ptr_eq(window_entry(q), &_mi_ptr_segment(q)->pages[0]);
+    p = q;
+  }
+  ck_assert_int_ge(_mi_stats.remaps - remaps, 5);
+  /* shrinking stays where it is */
+  uint64_t *s = mi_realloc(p, 5 * MiB);
+  ck_assert_ptr_eq(s, p);
+  ck_assert_uint_lt(mi_usable_size(s), 5 * MiB + MI_HUGE_ROUND);
+  ck_assert_ptr_null(_mi_segment_of_checked((uint8_t *)s + 10 * MiB));
+  for (size_t i = 0; i < n / 8; i += 511)
+    ck_assert_uint_eq(s[i], i * 0x9E3779B97F4A7C15u);
+  mi_free(s);
+}
+END_TEST
+
 static Suite *addrmap_suite(void) {
   Suite *s = suite_create("addrmap");
   TCase *tc = tcase_create("window");
@@ -287,6 +335,10 @@ static Suite *addrmap_suite(void) {
   tc = tcase_create("segmap");
   tcase_add_test(tc, segment_map_finds_segments_and_nothing_else);
   tcase_add_test(tc, walk_finds_every_live_block_and_no_free_one);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("huge");
+  tcase_add_test(tc, huge_blocks_have_their_size);
+  tcase_add_test(tc, huge_realloc_moves_pages_not_bytes);
   suite_add_tcase(s, tc);
   return s;
 }

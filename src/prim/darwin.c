@@ -21,7 +21,11 @@ bool _mi_prim_overcommits(void) {
 }
 
 /* No mremap: mapping moves are left to the caller (copy or fresh map). */
-int _mi_prim_remap(void *addr, size_t size, size_t newsize, size_t align, void **newaddr) {
+int _mi_prim_resize(void *addr, size_t size, size_t newsize) {
+  return ENOTSUP;
+}
+
+int _mi_prim_remap(void *addr, size_t size, size_t newsize, size_t align, void *hint, void **newaddr) {
   return ENOTSUP;
 }
 

@@ -43,11 +43,25 @@ bool _mi_prim_overcommits(void) {
 #endif
 }
 
-int _mi_prim_remap(void *addr, size_t size, size_t newsize, size_t align, void **newaddr) {
+int _mi_prim_resize(void *addr, size_t size, size_t newsize) {
+#if defined(__linux__)
+  int err = errno;
+  int rc = mremap(addr, size, newsize, 0) == MAP_FAILED ? errno : 0;
+  errno = err;
+  return rc;
+#else
+  (void)addr;
+  (void)size;
+  (void)newsize;
+  return ENOTSUP;
+#endif
+}
+
+int _mi_prim_remap(void *addr, size_t size, size_t newsize, size_t align, void *hint, void **newaddr) {
 #if defined(__linux__) && defined(MREMAP_FIXED)
   int err = errno;
   void *hole = NULL; /* an aligned place to move into */
-  int rc = _mi_unix_map_aligned(NULL, newsize, align, PROT_NONE, MAP_NORESERVE, &hole);
+  int rc = _mi_unix_map_aligned(hint, newsize, align, PROT_NONE, MAP_NORESERVE, &hole);
   if (rc == 0) {
     void *q = mremap(addr, size, newsize, MREMAP_MAYMOVE | MREMAP_FIXED, hole);
     if (q == MAP_FAILED) {
@@ -64,6 +78,7 @@ int _mi_prim_remap(void *addr, size_t size, size_t newsize, size_t align, void *
   (void)size;
   (void)newsize;
   (void)align;
+  (void)hint;
   (void)newaddr;
   return ENOTSUP;
 #endif

@@ -36,11 +36,15 @@ int _mi_prim_reserve(size_t size, void **addr);
  * commit (Linux vm.overcommit_memory=2). */
 int _mi_prim_commit(void *addr, size_t size);
 int _mi_prim_free(void *addr, size_t size);
-/* Move the mapping [addr, addr+size) to a new address aligned to `align`,
- * resized to newsize, keeping its pages (no copy, no new faults for the
- * kept part); the old range is gone afterwards.  ENOTSUP where the OS
- * cannot do it. */
-int _mi_prim_remap(void *addr, size_t size, size_t newsize, size_t align, void **newaddr);
+/* Resize the mapping [addr, addr+size) to newsize where it is, keeping
+ * its pages (a larger one gets zero pages at its end): ENOMEM when the
+ * addresses after it are taken, ENOTSUP where the OS cannot do it. */
+int _mi_prim_resize(void *addr, size_t size, size_t newsize);
+/* Move the mapping [addr, addr+size) to a new address aligned to `align`
+ * (at `hint` if that range is free; hint may be NULL), resized to newsize,
+ * keeping its pages (no copy, no new faults for the kept part); the old
+ * range is gone afterwards.  ENOTSUP where the OS cannot do it. */
+int _mi_prim_remap(void *addr, size_t size, size_t newsize, size_t align, void *hint, void **newaddr);
 /* Give the physical memory back; the range stays mapped and reads as zero
  * afterwards when `decommit` is true (MADV_DONTNEED), or may keep its old
  * contents until reclaimed (MADV_FREE) otherwise. */
