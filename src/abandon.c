@@ -15,9 +15,8 @@
  * there is anything to take). */
 #include "internal.h"
 
-#include <pthread.h>
 
-static pthread_mutex_t abandoned_lock = PTHREAD_MUTEX_INITIALIZER;
+static mi_lock_t abandoned_lock = MI_LOCK_INIT(MI_LOCK_ABANDONED);
 static mi_segment_t *abandoned;           /* guarded by abandoned_lock */
 static _Atomic(size_t) abandoned_count;
 static _Atomic(int64_t) abandoned_due;    /* earliest due time on the list, or 0 */
@@ -40,10 +39,10 @@ void _mi_abandoned_push(mi_segment_t *chain) {
     last = s;
     n++;
   }
-  pthread_mutex_lock(&abandoned_lock);
+  _mi_lock(&abandoned_lock);
   last->next = abandoned;
   abandoned = chain;
-  pthread_mutex_unlock(&abandoned_lock);
+  _mi_unlock(&abandoned_lock);
   atomic_fetch_add_explicit(&abandoned_count, n, memory_order_relaxed);
   _mi_stat_counter(&_mi_stats.abandoned, (int64_t)n);
   if (due != 0)
@@ -85,7 +84,7 @@ mi_segment_t *_mi_abandoned_take_for(size_t block_size) {
     return NULL;
   mi_segment_t *found = NULL;
   size_t n = 0;
-  pthread_mutex_lock(&abandoned_lock);
+  _mi_lock(&abandoned_lock);
   for (mi_segment_t **pp = &abandoned; *pp != NULL && n < MI_ABANDONED_LOOK; pp = &(*pp)->next, n++) {
     if (segment_has_room(*pp, block_size)) {
       found = *pp;
@@ -94,7 +93,7 @@ mi_segment_t *_mi_abandoned_take_for(size_t block_size) {
       break;
     }
   }
-  pthread_mutex_unlock(&abandoned_lock);
+  _mi_unlock(&abandoned_lock);
   if (found != NULL)
     atomic_fetch_sub_explicit(&abandoned_count, 1, memory_order_relaxed);
   return found;
@@ -108,7 +107,7 @@ static mi_segment_t *abandoned_take(bool all, int64_t now) {
   mi_segment_t *taken = NULL;
   size_t n = 0;
   int64_t due = 0;
-  pthread_mutex_lock(&abandoned_lock);
+  _mi_lock(&abandoned_lock);
   for (mi_segment_t **pp = &abandoned; *pp != NULL;) {
     mi_segment_t *s = *pp;
     int64_t t = segment_due(s);
@@ -128,7 +127,7 @@ static mi_segment_t *abandoned_take(bool all, int64_t now) {
   }
   if (all || abandoned == NULL) /* a full walk: the due time of what is left */
     atomic_store_explicit(&abandoned_due, due, memory_order_relaxed);
-  pthread_mutex_unlock(&abandoned_lock);
+  _mi_unlock(&abandoned_lock);
   atomic_fetch_sub_explicit(&abandoned_count, n, memory_order_relaxed);
   return taken;
 }
@@ -158,9 +157,9 @@ void _mi_abandoned_freed(mi_segment_t *segment) {
 }
 
 void _mi_abandoned_lock(void) {
-  pthread_mutex_lock(&abandoned_lock);
+  _mi_lock(&abandoned_lock);
 }
 
 void _mi_abandoned_unlock(void) {
-  pthread_mutex_unlock(&abandoned_lock);
+  _mi_unlock(&abandoned_lock);
 }

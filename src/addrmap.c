@@ -21,7 +21,6 @@
  * 80 MiB the maps span. */
 #include "internal.h"
 
-#include <pthread.h>
 
 #define MI_MAP_PIECE ((size_t)64 << 10)
 
@@ -43,7 +42,7 @@ typedef struct window_hole_s {
   uintptr_t start, end;
 } window_hole_t;
 static window_hole_t holes[MI_WINDOW_HOLES];
-static pthread_mutex_t window_lock = PTHREAD_MUTEX_INITIALIZER;
+static mi_lock_t window_lock = MI_LOCK_INIT(MI_LOCK_WINDOW);
 
 /* ---- reserving and committing the maps ------------------------------------------ */
 
@@ -51,14 +50,14 @@ static pthread_mutex_t window_lock = PTHREAD_MUTEX_INITIALIZER;
 #define MI_WINDOW_PIECES (MI_WINDOW_SLICES * sizeof(mi_page_t *) / MI_MAP_PIECE)
 static _Atomic(uint64_t) segmap_committed[(MI_SEGMAP_PIECES + 63) / 64];
 static _Atomic(uint64_t) window_committed[(MI_WINDOW_PIECES + 63) / 64];
-static pthread_mutex_t commit_lock = PTHREAD_MUTEX_INITIALIZER;
+static mi_lock_t commit_lock = MI_LOCK_INIT(MI_LOCK_MAPS);
 static bool maps_failed;
 
 /* Reserves both maps (once); false if the OS refuses. */
 static bool maps_reserve(void) {
   if (atomic_load_explicit(&segmap, memory_order_acquire) != NULL)
     return true;
-  pthread_mutex_lock(&commit_lock);
+  _mi_lock(&commit_lock);
   void *seg = NULL, *win = NULL;
   if (atomic_load_explicit(&segmap, memory_order_relaxed) == NULL && !maps_failed) {
     if (_mi_prim_reserve(MI_SEGMAP_ENTRIES, &seg) == 0 &&
@@ -70,7 +69,7 @@ static bool maps_reserve(void) {
       _mi_warning_message("unable to reserve address space for the address maps\n");
     }
   }
-  pthread_mutex_unlock(&commit_lock);
+  _mi_unlock(&commit_lock);
   return atomic_load_explicit(&segmap, memory_order_acquire) != NULL;
 }
 
@@ -80,12 +79,12 @@ static bool map_commit(uint8_t *base, _Atomic(uint64_t) *bits, size_t from, size
     uint64_t bit = (uint64_t)1 << (piece % 64);
     if (atomic_load_explicit(&bits[piece / 64], memory_order_acquire) & bit)
       continue;
-    pthread_mutex_lock(&commit_lock);
+    _mi_lock(&commit_lock);
     bool ok = (atomic_load_explicit(&bits[piece / 64], memory_order_relaxed) & bit) != 0 ||
               _mi_prim_commit(base + piece * MI_MAP_PIECE, MI_MAP_PIECE) == 0;
     if (ok)
       atomic_fetch_or_explicit(&bits[piece / 64], bit, memory_order_release);
-    pthread_mutex_unlock(&commit_lock);
+    _mi_unlock(&commit_lock);
     if (!ok) {
       _mi_warning_message("unable to commit a piece of the address map\n");
       return false;
@@ -186,7 +185,7 @@ static bool window_cover(uintptr_t start, uintptr_t end) {
   uintptr_t last = __atomic_load_n(&_mi_window_last, __ATOMIC_ACQUIRE);
   if (last != 0 && end - 1 <= last && last - start < window_span())
     return true;
-  pthread_mutex_lock(&window_lock);
+  _mi_lock(&window_lock);
   last = _mi_window_last;
   if (last == 0) {
     /* the first segment: room above it for segments placed in holes */
@@ -210,15 +209,22 @@ static bool window_cover(uintptr_t start, uintptr_t end) {
     if (need > span)
       __atomic_store_n(&_mi_window_span, need, __ATOMIC_RELEASE);
   }
-  pthread_mutex_unlock(&window_lock);
+  _mi_unlock(&window_lock);
   return ok;
 }
 
-/* Point the slices of a segment at its pages, after its layout was set. */
-void _mi_window_map(mi_segment_t *segment) {
+/* Point the slices of a segment at its pages, after its layout was set;
+ * with `grow`, making the window cover it if it does not yet (under the
+ * window's lock).  Huge segments do not grow the window: a free of their
+ * one block can take the slow path, and their mappings come and go. */
+void _mi_window_map(mi_segment_t *segment, bool grow) {
   uintptr_t start = (uintptr_t)segment;
   size_t slices = segment->size >> MI_SMALL_PAGE_SHIFT;
-  if (!window_cover(start, start + segment->size)) {
+  if (!grow) {
+    uintptr_t last = __atomic_load_n(&_mi_window_last, __ATOMIC_ACQUIRE);
+    if (last == 0 || start + segment->size - 1 > last || last - start >= window_span())
+      return;
+  } else if (!window_cover(start, start + segment->size)) {
     _mi_stat_counter(&_mi_stats.window_misses, 1);
     _mi_verbose_message("segment %p is outside the page window: its frees take the slow path\n",
                         (void *)segment);
@@ -250,7 +256,7 @@ void _mi_window_release(void *start, size_t size) {
   uintptr_t last = __atomic_load_n(&_mi_window_last, __ATOMIC_ACQUIRE);
   if (b - 1 > last || last - a >= window_span())
     return;
-  pthread_mutex_lock(&window_lock);
+  _mi_lock(&window_lock);
   window_hole_t *smallest = &holes[0];
   bool merged = false;
   for (size_t i = 0; i < MI_WINDOW_HOLES && !merged; i++) {
@@ -265,7 +271,7 @@ void _mi_window_release(void *start, size_t size) {
   }
   if (!merged && smallest->end - smallest->start < size)
     *smallest = (window_hole_t){a, b};
-  pthread_mutex_unlock(&window_lock);
+  _mi_unlock(&window_lock);
 }
 
 /* Where to ask the OS for a new segment of `size` bytes aligned to `align`:
@@ -280,7 +286,7 @@ void *_mi_window_hint(size_t size, size_t align) {
   uintptr_t last = __atomic_load_n(&_mi_window_last, __ATOMIC_ACQUIRE);
   if (last == 0)
     return NULL;
-  pthread_mutex_lock(&window_lock);
+  _mi_lock(&window_lock);
   window_hole_t *best = NULL;
   uintptr_t at = 0;
   for (size_t i = 0; i < MI_WINDOW_HOLES; i++) {
@@ -302,18 +308,18 @@ void *_mi_window_hint(size_t size, size_t align) {
     if (span + size <= MI_WINDOW_SIZE && bottom >= size)
       at = (bottom - size) & ~(uintptr_t)(align - 1);
   }
-  pthread_mutex_unlock(&window_lock);
+  _mi_unlock(&window_lock);
   return (void *)at;
 }
 
 /* ---- fork ------------------------------------------------------------------ */
 
 void _mi_addrmap_lock(void) {
-  pthread_mutex_lock(&window_lock);
-  pthread_mutex_lock(&commit_lock);
+  _mi_lock(&window_lock);
+  _mi_lock(&commit_lock);
 }
 
 void _mi_addrmap_unlock(void) {
-  pthread_mutex_unlock(&commit_lock);
-  pthread_mutex_unlock(&window_lock);
+  _mi_unlock(&commit_lock);
+  _mi_unlock(&window_lock);
 }

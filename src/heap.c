@@ -222,6 +222,7 @@ void _mi_heap_collect_abandon(mi_heap_t *heap) {
   mi_segment_t *chain = NULL;
   _mi_heap_visit_pages(heap, page_detach, &chain);
   _mi_segments_purge(heap->tld, false);
+  _mi_segments_thread_done(heap->tld);
   _mi_abandoned_push(chain);
 }
 

@@ -31,6 +31,26 @@ static inline void _mi_deadline_lower(_Atomic(int64_t) *due, int64_t t) {
   }
 }
 
+extern mi_stats_t _mi_stats mi_decl_hidden;
+
+/* ---- locks: a mutex that counts the acquisitions that had to wait ---- */
+typedef struct mi_lock_s {
+  mi_prim_mutex_t mutex;
+  mi_lock_id_t id;
+} mi_lock_t;
+#define MI_LOCK_INIT(id) {MI_PRIM_MUTEX_INIT, id}
+void _mi_stat_counter(int64_t *counter, int64_t amount);
+static inline void _mi_lock(mi_lock_t *lock) {
+  _mi_stat_counter(&_mi_stats.lock_takes[lock->id], 1);
+  if (mi_unlikely(!_mi_prim_mutex_try(&lock->mutex))) {
+    _mi_stat_counter(&_mi_stats.lock_waits[lock->id], 1);
+    _mi_prim_mutex_lock(&lock->mutex);
+  }
+}
+static inline void _mi_unlock(mi_lock_t *lock) {
+  _mi_prim_mutex_unlock(&lock->mutex);
+}
+
 /* ---- sizes and bins ---- */
 static inline size_t _mi_align_up(size_t n, size_t align) {
   return (n + align - 1) & ~(align - 1);
@@ -113,7 +133,7 @@ extern uintptr_t _mi_window_last mi_decl_hidden;
 extern size_t _mi_window_span mi_decl_hidden;
 extern mi_page_t **_mi_window_pages mi_decl_hidden; /* MI_WINDOW_SLICES entries */
 extern mi_page_t _mi_page_foreign mi_decl_hidden;
-void _mi_window_map(mi_segment_t *segment);
+void _mi_window_map(mi_segment_t *segment, bool grow);
 void _mi_window_unmap(void *start, size_t size);
 void _mi_window_release(void *start, size_t size);
 void *_mi_window_hint(size_t size, size_t align);
@@ -145,6 +165,7 @@ void _mi_segment_take(mi_segment_t *segment, mi_tld_t *tld);
 void _mi_segment_purge_due(mi_segment_t *segment, int64_t now);
 mi_segment_t *_mi_segment_huge_remap(mi_segment_t *segment, size_t size);
 void _mi_segments_purge(mi_tld_t *tld, bool force);
+void _mi_segments_thread_done(mi_tld_t *tld);
 void _mi_segment_cache_collect(bool force);
 void _mi_segments_lock(void);
 void _mi_segments_unlock(void);
@@ -239,7 +260,6 @@ size_t _mi_darwin_interposed(void);
 void _mi_stat_increase(mi_stat_count_t *stat, int64_t amount);
 void _mi_stat_decrease(mi_stat_count_t *stat, int64_t amount);
 void _mi_stat_counter(int64_t *counter, int64_t amount);
-extern mi_stats_t _mi_stats mi_decl_hidden;
 void _mi_stats_print_at_exit(void);
 
 #endif /* MI_INTERNAL_H */

@@ -4,12 +4,11 @@
  * segments is kept in addrmap.c. */
 #include "internal.h"
 
-#include <pthread.h>
 #include <stddef.h>
 
 #define MI_CACHE_BYTES ((size_t)512 << 20) /* free segments kept (until purge_delay) */
 
-static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static mi_lock_t cache_lock = MI_LOCK_INIT(MI_LOCK_CACHE);
 static mi_segment_t *cache;          /* guarded by cache_lock */
 static size_t cache_bytes;
 static _Atomic(int64_t) cache_expire; /* earliest purge_at in the cache, or 0 */
@@ -91,10 +90,10 @@ static void segment_release(mi_segment_t *segment) {
   }
   size_t body = segment->size - MI_SEGMENT_HEADER_SIZE;
   segment->purged = _mi_os_purge((uint8_t *)segment + MI_SEGMENT_HEADER_SIZE, body);
-  pthread_mutex_lock(&cache_lock);
+  _mi_lock(&cache_lock);
   segment->next = reserve;
   reserve = segment;
-  pthread_mutex_unlock(&cache_lock);
+  _mi_unlock(&cache_lock);
 }
 
 /* How a cached segment must fit a request of `size` bytes. */
@@ -116,7 +115,7 @@ static bool cache_better(size_t s, size_t best, size_t size, cache_fit_t fit) {
 /* The cached segment that best fits; NULL if none does. */
 static mi_segment_t *cache_pop(size_t size, cache_fit_t fit) {
   mi_segment_t **best = NULL;
-  pthread_mutex_lock(&cache_lock);
+  _mi_lock(&cache_lock);
   for (mi_segment_t **pp = &cache; *pp != NULL; pp = &(*pp)->next)
     if (cache_better((*pp)->size, best != NULL ? (*best)->size : 0, size, fit))
       best = pp;
@@ -126,7 +125,7 @@ static mi_segment_t *cache_pop(size_t size, cache_fit_t fit) {
     *best = segment->next;
     cache_bytes -= segment->size;
   }
-  pthread_mutex_unlock(&cache_lock);
+  _mi_unlock(&cache_lock);
   return segment;
 }
 
@@ -149,7 +148,7 @@ static bool cache_push(mi_segment_t *segment) {
   /* the newest segment is the likeliest to fit the next request: make room
    * for it by evicting the oldest (at the tail) */
   mi_segment_t *evicted = NULL;
-  pthread_mutex_lock(&cache_lock);
+  _mi_lock(&cache_lock);
   while (cache_bytes + segment->size > MI_CACHE_BYTES) {
     mi_segment_t **pp = &cache;
     while ((*pp)->next != NULL)
@@ -166,7 +165,7 @@ static bool cache_push(mi_segment_t *segment) {
   int64_t due = atomic_load_explicit(&cache_expire, memory_order_relaxed);
   if (due == 0 || segment->purge_at < due)
     atomic_store_explicit(&cache_expire, segment->purge_at, memory_order_relaxed);
-  pthread_mutex_unlock(&cache_lock);
+  _mi_unlock(&cache_lock);
   while (evicted != NULL) {
     mi_segment_t *next = evicted->next;
     segment_release(evicted);
@@ -217,7 +216,7 @@ static mi_segment_t *segment_resize(mi_segment_t *segment, size_t size) {
   void *moved = NULL;
   _mi_window_unmap(segment, old);
   _mi_segmap_mark(segment, old, false);
-  if (_mi_prim_remap(segment, old, size, MI_SEGMENT_SIZE, _mi_window_hint(size, MI_SEGMENT_SIZE), &moved) != 0) {
+  if (_mi_prim_remap(segment, old, size, MI_SEGMENT_SIZE, NULL, &moved) != 0) {
     segment_os_free(segment);
     return NULL;
   }
@@ -244,7 +243,7 @@ static mi_segment_t *segment_resize(mi_segment_t *segment, size_t size) {
 static mi_segment_t *segment_move(mi_segment_t *segment, size_t size) {
   size_t old = segment->size;
   void *moved = NULL;
-  if (_mi_prim_remap(segment, old, size, MI_SEGMENT_SIZE, _mi_window_hint(size, MI_SEGMENT_SIZE), &moved) != 0)
+  if (_mi_prim_remap(segment, old, size, MI_SEGMENT_SIZE, NULL, &moved) != 0)
     return NULL;
   segment_drop_tail(segment, 0, old); /* the old range is gone: nobody's */
   _mi_window_release(segment, old);
@@ -254,7 +253,7 @@ static mi_segment_t *segment_move(mi_segment_t *segment, size_t size) {
   if (!_mi_segmap_mark(segment, size, true))
     _mi_error_message(ENOMEM, "the address map cannot take a moved segment (%p): frees of its block fail\n",
                       (void *)segment);
-  _mi_window_map(segment);
+  _mi_window_map(segment, false);
   return segment;
 }
 
@@ -275,7 +274,7 @@ mi_segment_t *_mi_segment_huge_remap(mi_segment_t *segment, size_t size) {
       return NULL;
     }
     segment->size = size;
-    _mi_window_map(segment);
+    _mi_window_map(segment, false);
   } else {
     segment = segment_move(segment, size);
     if (segment == NULL)
@@ -289,13 +288,86 @@ mi_segment_t *_mi_segment_huge_remap(mi_segment_t *segment, size_t size) {
   return segment;
 }
 
+/* ---- the thread's own cache, before the process-wide one ------------------------ */
+
+/* Keeps a free segment for the thread, without a lock; the oldest one, if
+ * one must make room, goes on to the process-wide cache. */
+static bool tld_cache_push(mi_tld_t *tld, mi_segment_t *segment) {
+  int64_t delay = cache_delay();
+  if (delay == 0 || segment->size > MI_TLD_CACHE_BYTES / 2)
+    return false;
+  segment->purge_at = _mi_prim_clock_msecs() + (delay < 0 ? 0 : delay);
+  segment->thread_id = 0;
+  size_t free_slot = MI_TLD_CACHE_SLOTS;
+  for (;;) {
+    size_t oldest = 0;
+    for (size_t i = 0; i < MI_TLD_CACHE_SLOTS; i++) {
+      mi_segment_t *s = tld->cache[i];
+      if (s == NULL)
+        free_slot = i;
+      else if (tld->cache[oldest] == NULL || s->purge_at < tld->cache[oldest]->purge_at)
+        oldest = i;
+    }
+    if (free_slot < MI_TLD_CACHE_SLOTS && tld->cache_bytes + segment->size <= MI_TLD_CACHE_BYTES)
+      break;
+    mi_segment_t *evicted = tld->cache[oldest]; /* some slot holds one: the checks above */
+    tld->cache[oldest] = NULL;
+    tld->cache_bytes -= evicted->size;
+    if (!cache_push(evicted))
+      segment_release(evicted);
+  }
+  tld->cache[free_slot] = segment;
+  tld->cache_bytes += segment->size;
+  if (delay > 0)
+    tld->cache_due = _mi_deadline_min(tld->cache_due, segment->purge_at);
+  return true;
+}
+
+static mi_segment_t *tld_cache_pop(mi_tld_t *tld, size_t size, cache_fit_t fit) {
+  size_t best = MI_TLD_CACHE_SLOTS;
+  for (size_t i = 0; i < MI_TLD_CACHE_SLOTS; i++)
+    if (tld->cache[i] != NULL &&
+        cache_better(tld->cache[i]->size, best < MI_TLD_CACHE_SLOTS ? tld->cache[best]->size : 0, size, fit))
+      best = i;
+  if (best == MI_TLD_CACHE_SLOTS)
+    return NULL;
+  mi_segment_t *segment = tld->cache[best];
+  tld->cache[best] = NULL;
+  tld->cache_bytes -= segment->size;
+  return segment;
+}
+
+/* Releases the thread's cached segments that expired (all with `force`),
+ * or with `flush` hands all of them to the process-wide cache (thread exit). */
+static void tld_cache_collect(mi_tld_t *tld, int64_t now, bool force, bool flush) {
+  int64_t due = 0;
+  for (size_t i = 0; i < MI_TLD_CACHE_SLOTS; i++) {
+    mi_segment_t *s = tld->cache[i];
+    if (s == NULL)
+      continue;
+    if (flush || force || s->purge_at <= now) {
+      tld->cache[i] = NULL;
+      tld->cache_bytes -= s->size;
+      if (force || !flush || !cache_push(s))
+        segment_release(s);
+    } else {
+      due = _mi_deadline_min(due, s->purge_at);
+    }
+  }
+  tld->cache_due = due;
+}
+
+void _mi_segments_thread_done(mi_tld_t *tld) {
+  tld_cache_collect(tld, 0, false, true);
+}
+
 /* Unmap cached segments whose delay has passed (all of them when forced). */
 void _mi_segment_cache_collect(bool force) {
   if (cache_delay() < 0 && !force)
     return;
   int64_t now = _mi_prim_clock_msecs(), due = 0;
   mi_segment_t *expired = NULL;
-  pthread_mutex_lock(&cache_lock);
+  _mi_lock(&cache_lock);
   for (mi_segment_t **pp = &cache; *pp != NULL;) {
     mi_segment_t *s = *pp;
     if (force || s->purge_at <= now) {
@@ -310,7 +382,7 @@ void _mi_segment_cache_collect(bool force) {
     }
   }
   atomic_store_explicit(&cache_expire, due, memory_order_relaxed);
-  pthread_mutex_unlock(&cache_lock);
+  _mi_unlock(&cache_lock);
   while (expired != NULL) {
     mi_segment_t *next = expired->next;
     segment_release(expired);
@@ -336,7 +408,7 @@ void _mi_segments_reserve(size_t bytes) {
     return;
   }
   size_t marked = 0;
-  pthread_mutex_lock(&cache_lock);
+  _mi_lock(&cache_lock);
   for (; marked < chunks; marked++) {
     mi_segment_t *segment = (mi_segment_t *)(base + marked * MI_SEGMENT_SIZE);
     if (!_mi_segmap_mark(segment, MI_SEGMENT_SIZE, true))
@@ -346,7 +418,7 @@ void _mi_segments_reserve(size_t bytes) {
     segment->next = reserve;
     reserve = segment;
   }
-  pthread_mutex_unlock(&cache_lock);
+  _mi_unlock(&cache_lock);
   if (marked < chunks) { /* the address map could not take the rest */
     size_t rest = (chunks - marked) * MI_SEGMENT_SIZE;
     _mi_os_free(base + marked * MI_SEGMENT_SIZE, rest, rest);
@@ -360,14 +432,14 @@ void _mi_segments_reserve(size_t bytes) {
 /* The smallest reserved segment of at least `size` bytes, or NULL. */
 static mi_segment_t *reserve_pop(size_t size) {
   mi_segment_t **best = NULL;
-  pthread_mutex_lock(&cache_lock);
+  _mi_lock(&cache_lock);
   for (mi_segment_t **pp = &reserve; *pp != NULL; pp = &(*pp)->next)
     if ((*pp)->size >= size && (best == NULL || (*pp)->size < (*best)->size))
       best = pp;
   mi_segment_t *segment = best != NULL ? *best : NULL;
   if (segment != NULL)
     *best = segment->next;
-  pthread_mutex_unlock(&cache_lock);
+  _mi_unlock(&cache_lock);
   return segment;
 }
 
@@ -393,13 +465,17 @@ static mi_segment_t *segment_alloc(mi_tld_t *tld, mi_page_kind_t kind, size_t si
    * off a larger one. */
   if (align == MI_SEGMENT_SIZE) {
     bool huge = kind == MI_PAGE_HUGE;
-    segment = cache_pop(size, huge ? FIT_NEAR : FIT_AT_LEAST);
+    segment = tld_cache_pop(tld, size, huge ? FIT_NEAR : FIT_AT_LEAST);
+    if (segment == NULL)
+      segment = cache_pop(size, huge ? FIT_NEAR : FIT_AT_LEAST);
     if (segment == NULL)
       segment = reserve_pop(size);
     if (segment != NULL && !huge && segment->size > size)
       segment_split(segment, size);
     if (segment == NULL && huge && _mi_option_get_fast(mi_option_limit_os_alloc) == 0) {
-      segment = cache_pop(size, FIT_ANY);
+      segment = tld_cache_pop(tld, size, FIT_ANY);
+      if (segment == NULL)
+        segment = cache_pop(size, FIT_ANY);
       if (segment != NULL)
         segment = segment_resize(segment, size);
     }
@@ -407,7 +483,8 @@ static mi_segment_t *segment_alloc(mi_tld_t *tld, mi_page_kind_t kind, size_t si
   if (segment != NULL) {
     _mi_stat_counter(&_mi_stats.cache_hits, 1);
   } else {
-    segment = _mi_os_alloc_aligned(size, align, _mi_window_hint(size, align));
+    /* huge segments are placed anywhere: see _mi_window_map */
+    segment = _mi_os_alloc_aligned(size, align, kind == MI_PAGE_HUGE ? NULL : _mi_window_hint(size, align));
     if (segment == NULL)
       return NULL;
     if (!_mi_segmap_mark(segment, size, true)) {
@@ -443,7 +520,7 @@ static mi_segment_t *segment_alloc(mi_tld_t *tld, mi_page_kind_t kind, size_t si
   segment->in_free_list = false;
   for (size_t i = 0; i < count; i++)
     _mi_segment_page(segment, i)->is_zero = fresh;
-  _mi_window_map(segment);
+  _mi_window_map(segment, kind != MI_PAGE_HUGE);
   return segment;
 }
 
@@ -455,7 +532,7 @@ static size_t page_index(const mi_page_t *page) {
 static void segment_free(mi_segment_t *segment, mi_tld_t *tld) {
   if (segment->kind <= MI_PAGE_MEDIUM)
     list_remove(segment_free_list(tld, segment->kind), segment);
-  if (!cache_push(segment))
+  if (!tld_cache_push(tld, segment) && !cache_push(segment))
     segment_release(segment);
 }
 
@@ -622,7 +699,7 @@ static void purge_list(mi_segment_list_t *list, int64_t now, bool force, mi_tld_
 /* Purge what is due (everything when forced); cheap when nothing is. */
 void _mi_segments_purge(mi_tld_t *tld, bool force) {
   int64_t cache_due = atomic_load_explicit(&cache_expire, memory_order_relaxed);
-  if (!force && tld->purge_due == 0 && cache_due == 0)
+  if (!force && tld->purge_due == 0 && cache_due == 0 && tld->cache_due == 0)
     return;
   int64_t now = _mi_prim_clock_msecs();
   if (force || (tld->purge_due != 0 && now >= tld->purge_due)) {
@@ -630,6 +707,8 @@ void _mi_segments_purge(mi_tld_t *tld, bool force) {
     purge_list(&tld->small_free, now, force, tld);
     purge_list(&tld->medium_free, now, force, tld);
   }
+  if (force || (tld->cache_due != 0 && now >= tld->cache_due))
+    tld_cache_collect(tld, now, force, false);
   if (force || (cache_due != 0 && now >= cache_due))
     _mi_segment_cache_collect(force);
 }
@@ -666,11 +745,11 @@ void _mi_segment_take(mi_segment_t *segment, mi_tld_t *tld) {
 /* ---- fork --------------------------------------------------------------- */
 
 void _mi_segments_lock(void) {
-  pthread_mutex_lock(&cache_lock);
+  _mi_lock(&cache_lock);
   _mi_addrmap_lock();
 }
 
 void _mi_segments_unlock(void) {
   _mi_addrmap_unlock();
-  pthread_mutex_unlock(&cache_lock);
+  _mi_unlock(&cache_lock);
 }

@@ -156,6 +156,13 @@ static void stats_print(const mi_stats_t *s, printer_t *pr) {
   fmt_amount(window, sizeof window, (int64_t)__atomic_load_n(&_mi_window_span, __ATOMIC_RELAXED), true);
   print(pr, "page window: %s covered, segments outside it (slower frees): %lld\n", window,
         (long long)s->window_misses);
+  static const char *lock_names[MI_LOCK_COUNT] = {"cache", "abandoned", "window", "maps", "region", "zone"};
+  char locks[256] = "";
+  size_t used = 0;
+  for (int i = 0; i < MI_LOCK_COUNT && used < sizeof locks; i++)
+    used += (size_t)snprintf(locks + used, sizeof locks - used, "%s%s %lld/%lld", i == 0 ? "" : ", ",
+                             lock_names[i], (long long)s->lock_waits[i], (long long)s->lock_takes[i]);
+  print(pr, "process-wide locks, waited/taken: %s\n", locks);
   print(pr, "threads: %lld running\n", (long long)s->threads.current);
   print_process(pr);
 }

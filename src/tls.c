@@ -4,7 +4,6 @@
  * path: detecting a foreign value, reporting it once, falling back. */
 #include "internal.h"
 
-#include <pthread.h>
 
 #define MI_HEAP_REGION_SIZE ((size_t)256 << 20) /* 32768 heaps; address space only,
                                                     committed a slot at a time */
@@ -17,7 +16,7 @@ _Atomic(size_t) _mi_heap_region_limit mi_decl_hidden;
 static size_t region_slots;   /* handed out so far; guarded by region_lock */
 static size_t region_max;
 static void *free_slots;      /* guarded by region_lock */
-static pthread_mutex_t region_lock = PTHREAD_MUTEX_INITIALIZER;
+static mi_lock_t region_lock = MI_LOCK_INIT(MI_LOCK_REGION);
 
 static _Atomic(size_t) conflicts;
 static atomic_bool fallback;  /* the slot was found taken: use the key */
@@ -48,11 +47,11 @@ mi_heap_t *_mi_tls_key_get(void) {
 }
 
 void _mi_tls_lock(void) {
-  pthread_mutex_lock(&region_lock);
+  _mi_lock(&region_lock);
 }
 
 void _mi_tls_unlock(void) {
-  pthread_mutex_unlock(&region_lock);
+  _mi_unlock(&region_lock);
 }
 
 /* ---- heap slots ------------------------------------------------------------------ */
@@ -71,7 +70,7 @@ static void **slot_link(void *slot) {
 /* A zeroed MI_HEAP_SLOT_SIZE block for a heap (and its thread data). */
 void *_mi_heap_slot_alloc(void) {
   void *slot = NULL;
-  pthread_mutex_lock(&region_lock);
+  _mi_lock(&region_lock);
   if (free_slots != NULL) {
     slot = free_slots;
     free_slots = *slot_link(slot);
@@ -85,7 +84,7 @@ void *_mi_heap_slot_alloc(void) {
     if (!atomic_load_explicit(&fallback, memory_order_relaxed))
       atomic_store_explicit(&_mi_heap_region_limit, region_slots, memory_order_release);
   }
-  pthread_mutex_unlock(&region_lock);
+  _mi_unlock(&region_lock);
   if (slot == NULL && _mi_prim_alloc(NULL, MI_HEAP_SLOT_SIZE, _mi_os_page_size(), true, &slot) != 0)
     return NULL; /* outside the region: usable, but never stored in a slot */
   memset(slot, 0, MI_HEAP_SLOT_SIZE);
@@ -98,10 +97,10 @@ void _mi_heap_slot_free(void *slot) {
     return;
   }
   slot_make_dead(slot);
-  pthread_mutex_lock(&region_lock);
+  _mi_lock(&region_lock);
   *slot_link(slot) = free_slots;
   free_slots = slot;
-  pthread_mutex_unlock(&region_lock);
+  _mi_unlock(&region_lock);
 }
 
 /* ---- the slot mechanism's cold path ------------------------------------------------ */

@@ -156,6 +156,17 @@ typedef struct mi_stat_count_s {
   int64_t peak;
 } mi_stat_count_t;
 
+/* The process-wide locks, named in the statistics' count of waits. */
+typedef enum mi_lock_id_e {
+  MI_LOCK_CACHE,     /* the segment cache (segment.c) */
+  MI_LOCK_ABANDONED, /* segments of exited threads (abandon.c) */
+  MI_LOCK_WINDOW,    /* growing the page window (addrmap.c) */
+  MI_LOCK_MAPS,      /* committing the address maps (addrmap.c) */
+  MI_LOCK_REGION,    /* heap slots (tls.c) */
+  MI_LOCK_ZONE,      /* macOS zone enumeration (zone.c) */
+  MI_LOCK_COUNT
+} mi_lock_id_t;
+
 typedef struct mi_stats_s {
   mi_stat_count_t reserved;    /* bytes of OS address space */
   mi_stat_count_t committed;   /* bytes that may be resident */
@@ -174,7 +185,14 @@ typedef struct mi_stats_s {
   int64_t reclaimed;
   int64_t xthread_collects;
   int64_t window_misses;       /* segments set up outside the page window */
+  int64_t lock_takes[MI_LOCK_COUNT]; /* acquisitions of each process-wide lock */
+  int64_t lock_waits[MI_LOCK_COUNT]; /* ... that found it taken */
 } mi_stats_t;
+
+/* Free segments a thread keeps for itself before the process-wide cache:
+ * reuse without the cache's lock. */
+#define MI_TLD_CACHE_SLOTS 4
+#define MI_TLD_CACHE_BYTES ((size_t)64 << 20)
 
 typedef struct mi_segment_list_s {
   mi_segment_t *first;
@@ -189,6 +207,9 @@ typedef struct mi_tld_s {
   mi_segment_list_t medium_free;
   mi_segment_list_t all;          /* every segment owned by this thread */
   int64_t purge_due;              /* earliest pending purge, or 0 */
+  struct mi_segment_s *cache[MI_TLD_CACHE_SLOTS]; /* free segments kept for this thread, */
+  size_t cache_bytes;             /* their bytes (segment.c), */
+  int64_t cache_due;              /* and the earliest of their expiries, or 0 */
   size_t fresh_pages;             /* pages this thread took fresh from its segments */
   unsigned long long heartbeat;   /* calls of the deferred-free callback */
   bool in_deferred_free;          /* inside that callback */

@@ -16,7 +16,6 @@
 #include "internal.h"
 
 #include <mach/mach.h>
-#include <pthread.h>
 
 #if defined(HAVE_MALLOC_MALLOC_H)
 #include <malloc/malloc.h>
@@ -132,13 +131,13 @@ static kern_return_t intro_enumerator(task_t task, void *context, unsigned type_
   if (task != mach_task_self() || recorder == NULL)
     return KERN_FAILURE;
   static enumeration_t e; /* 4.6 KiB; enumerations are rare and not reentrant */
-  static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-  pthread_mutex_lock(&lock);
+  static mi_lock_t lock = MI_LOCK_INIT(MI_LOCK_ZONE);
+  _mi_lock(&lock);
   e = (enumeration_t){.task = task, .context = context, .type_mask = type_mask, .recorder = recorder};
   _mi_visit_all_segments((type_mask & MALLOC_PTR_IN_USE_RANGE_TYPE) != 0, enumeration_add, &e);
   for (size_t kind = 0; kind < 3; kind++)
     enumeration_flush(&e, kind);
-  pthread_mutex_unlock(&lock);
+  _mi_unlock(&lock);
   return KERN_SUCCESS;
 }
 

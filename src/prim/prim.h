@@ -12,6 +12,7 @@
 #ifndef MI_PRIM_H
 #define MI_PRIM_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -69,6 +70,21 @@ void _mi_prim_keep_stderr(void);
 bool _mi_prim_getenv(const char *name, char *buf, size_t size);
 /* Random bits for cookies; never fails (falls back to time and addresses). */
 uintptr_t _mi_prim_random(void);
+
+/* A mutex that can be statically initialised (MI_PRIM_MUTEX_INIT).
+ * internal.h wraps it as mi_lock_t, which counts the acquisitions that had
+ * to wait. */
+typedef pthread_mutex_t mi_prim_mutex_t;
+#define MI_PRIM_MUTEX_INIT PTHREAD_MUTEX_INITIALIZER
+static inline bool _mi_prim_mutex_try(mi_prim_mutex_t *m) {
+  return pthread_mutex_trylock(m) == 0;
+}
+static inline void _mi_prim_mutex_lock(mi_prim_mutex_t *m) {
+  pthread_mutex_lock(m);
+}
+static inline void _mi_prim_mutex_unlock(mi_prim_mutex_t *m) {
+  pthread_mutex_unlock(m);
+}
 
 /* Fork handlers, registered once. */
 void _mi_prim_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void));
