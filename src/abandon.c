@@ -60,13 +60,9 @@ int64_t _mi_abandoned_due(void) {
 /* Does the abandoned segment have a page of blocks of `block_size` with
  * room, so that taking it over serves this allocation?  Reads pages that
  * no thread owns (their cross-thread lists aside). */
-static bool segment_has_room(const mi_segment_t *segment, size_t block_size) {
-  size_t live = segment->used;
-  for (size_t i = 0; live > 0 && i < segment->page_count; i++) {
-    const mi_page_t *page = &segment->pages[i * (MI_MAX_PAGES / segment->page_count)];
-    if (!page->in_use)
-      continue;
-    live--;
+static bool segment_has_room(mi_segment_t *segment, size_t block_size) {
+  size_t i = 0, live = segment->used;
+  for (mi_page_t *page; (page = _mi_segment_next_used(segment, &i, &live)) != NULL;) {
     if (page->block_size == block_size &&
         (page->free != NULL || page->local_free != NULL || page->capacity < page->reserved ||
          atomic_load_explicit(&page->xthread_free, memory_order_relaxed) != NULL))

@@ -29,6 +29,11 @@ static uint8_t *_Atomic segmap; /* MI_SEGMAP_ENTRIES bytes; NULL before the firs
  * map a walk over all segments reads. */
 static _Atomic(size_t) segmap_lo = MI_SEGMAP_ENTRIES, segmap_hi;
 
+/* A random secret of the process (heap.c sets it first thing): segment
+ * headers and heaps carry their address XOR it, so that memory that only
+ * looks like one is not taken for one. */
+uintptr_t _mi_process_cookie;
+
 uintptr_t _mi_window_last mi_decl_hidden;
 size_t _mi_window_span mi_decl_hidden;
 mi_page_t **_mi_window_pages mi_decl_hidden; /* MI_WINDOW_SLICES entries */

@@ -4,7 +4,7 @@
  * (pages start at MI_PAGE_START_ALIGN boundaries); a huge segment placed at
  * the alignment; over-allocation by alignment - 1 bytes, with the page
  * marked so that mi_free finds the block from an interior pointer. */
-#include "internal.h"
+#include "fast.h"
 
 static void *aligned_overallocate(mi_heap_t *heap, size_t size, size_t alignment, size_t offset, bool zero) {
   size_t oversize;
@@ -24,12 +24,18 @@ static void *aligned_overallocate(mi_heap_t *heap, size_t size, size_t alignment
   return aligned;
 }
 
+/* True for a power of two; reported (EINVAL) otherwise. */
+bool _mi_alignment_valid(size_t alignment) {
+  if (mi_likely(_mi_is_power_of_two(alignment)))
+    return true;
+  _mi_error_message(EINVAL, "alignment %zu is not a power of two\n", alignment);
+  errno = EINVAL;
+  return false;
+}
+
 void *_mi_heap_malloc_aligned_at(mi_heap_t *heap, size_t size, size_t alignment, size_t offset, bool zero) {
-  if (mi_unlikely(!_mi_is_power_of_two(alignment))) {
-    _mi_error_message(EINVAL, "alignment %zu is not a power of two\n", alignment);
-    errno = EINVAL;
+  if (!_mi_alignment_valid(alignment))
     return NULL;
-  }
   if (mi_unlikely(size > PTRDIFF_MAX)) {
     errno = ENOMEM;
     return NULL;
@@ -91,33 +97,6 @@ void *mi_calloc_aligned_at(size_t count, size_t size, size_t alignment, size_t o
   if (!_mi_count_size(count, size, &total))
     return NULL;
   return _mi_heap_malloc_aligned_at(_mi_heap_default(), total, alignment, offset, true);
-}
-
-static void *heap_realloc_aligned_at(mi_heap_t *heap, void *p, size_t newsize, size_t alignment,
-                                     size_t offset) {
-  if (p == NULL)
-    return _mi_heap_malloc_aligned_at(heap, newsize, alignment, offset, false);
-  size_t size = mi_usable_size(p);
-  if (newsize <= size && newsize >= size / 2 && (((uintptr_t)p + offset) & (alignment - 1)) == 0)
-    return p;
-  void *q = _mi_heap_malloc_aligned_at(heap, newsize, alignment, offset, false);
-  if (q != NULL) {
-    memcpy(q, p, size < newsize ? size : newsize);
-    mi_free(p);
-  }
-  return q;
-}
-
-void *mi_heap_realloc_aligned(mi_heap_t *heap, void *p, size_t newsize, size_t alignment) {
-  return heap_realloc_aligned_at(heap, p, newsize, alignment, 0);
-}
-
-void *mi_realloc_aligned(void *p, size_t newsize, size_t alignment) {
-  return heap_realloc_aligned_at(_mi_heap_default(), p, newsize, alignment, 0);
-}
-
-void *mi_realloc_aligned_at(void *p, size_t newsize, size_t alignment, size_t offset) {
-  return heap_realloc_aligned_at(_mi_heap_default(), p, newsize, alignment, offset);
 }
 
 /* ---- POSIX and C11 names ------------------------------------------------ */

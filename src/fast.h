@@ -26,6 +26,30 @@ static inline void *_mi_heap_malloc(mi_heap_t *heap, size_t size) {
   return _mi_malloc_generic(size, heap, false, 0);
 }
 
+/* With `zero`, the whole block is zeroed, so that mi_rezalloc may grow it
+ * in place. */
+static inline void *_mi_heap_malloc_zero(mi_heap_t *heap, size_t size, bool zero) {
+  if (!zero)
+    return _mi_heap_malloc(heap, size);
+  if (size <= MI_SMALL_SIZE_MAX) {
+    void *p = _mi_heap_malloc_small(heap, size);
+    if (p != NULL)
+      memset(p, 0, _mi_bin_size(_mi_bin(size)));
+    return p;
+  }
+  return _mi_malloc_generic(size, heap, true, 0);
+}
+
+/* count * size, or an error (ENOMEM, as POSIX asks of calloc) on overflow. */
+static inline bool _mi_count_size(size_t count, size_t size, size_t *total) {
+  if (mi_unlikely(_mi_mul_overflow(count, size, total))) {
+    _mi_error_message(EOVERFLOW, "allocation request overflows: %zu * %zu bytes\n", count, size);
+    errno = ENOMEM;
+    return false;
+  }
+  return true;
+}
+
 void _mi_free_outside_window(void *p);
 void _mi_free_generic(void *p, mi_page_t *page);
 

@@ -1,20 +1,6 @@
 /* free.c - mi_free beyond its fast path (fast.h), and the questions asked
- * of a pointer: is it ours, which block is it, how large is it. */
+ * of a pointer: whose is it, which block is it, how large is it. */
 #include "fast.h"
-
-/* The block of `page` that contains p, or NULL if p is outside its blocks. */
-mi_block_t *_mi_page_block_of(const mi_page_t *page, const void *p) {
-  uintptr_t start = (uintptr_t)page->start, addr = (uintptr_t)p;
-  /* reserved and block_size do not change while the page is in use (other
-   * threads call this too); capacity does */
-  if (addr < start || addr >= start + (uintptr_t)page->reserved * page->block_size)
-    return NULL;
-  if (page->reserved == 1)
-    return (mi_block_t *)start;
-  /* pages with several blocks span less than 4 GiB: a 32-bit division */
-  uint32_t index = (uint32_t)(addr - start) / (uint32_t)page->block_size;
-  return (mi_block_t *)(start + (size_t)index * page->block_size);
-}
 
 static mi_decl_cold void free_invalid(const void *p, const char *who, const char *why) {
   _mi_error_message(EINVAL, "%s: invalid pointer %p: %s\n", who, p, why);

@@ -1,6 +1,10 @@
-/* heap.c - heaps: creation, deletion, collection, visiting, ownership.
- * A heap belongs to the thread that made it; all its operations run there. */
-#include "internal.h"
+/* heap.c - heaps and the threads that own them: a thread's start (its data,
+ * on its first allocation) and exit; heap creation, deletion, collection,
+ * visiting, ownership.  A heap belongs to the thread that made it; all its
+ * operations run there.  Each thread's data (its backing heap and
+ * thread-local data) lives in a heap slot from tls.c, recycled as threads
+ * come and go. */
+#include "fast.h"
 
 /* Calls fn on every page of the heap; stops when it returns false.  fn may
  * remove the page it is given. */
@@ -187,7 +191,7 @@ void mi_collect(bool force) {
   if (heap != &_mi_heap_empty)
     mi_heap_collect(heap, force);
   else if (force)
-    _mi_segment_cache_collect(true);
+    _mi_cache_collect_all();
 }
 
 static bool page_free_if_empty(mi_heap_t *heap, mi_page_queue_t *pq, mi_page_t *page, void *arg) {
@@ -222,9 +226,107 @@ void _mi_heap_collect_abandon(mi_heap_t *heap) {
   mi_segment_t *chain = NULL;
   _mi_heap_visit_pages(heap, page_detach, &chain);
   _mi_segments_purge(heap->tld, false);
-  _mi_segments_thread_done(heap->tld);
+  _mi_cache_thread_done(heap->tld);
   _mi_abandoned_push(chain);
 }
+
+/* ---- threads ------------------------------------------------------------------ */
+
+typedef struct mi_thread_data_s {
+  mi_heap_t heap; /* first: the heap is what a heap slot points at */
+  mi_tld_t tld;
+} mi_thread_data_t;
+
+static bool process_ready;
+static uintptr_t main_thread_id;
+
+void _mi_thread_done(void *value);
+
+/* What the first allocation of the process needs: options, the process
+ * cookie, the statistics' clock, the TLS key.  Once; also from
+ * mi_process_init. */
+void _mi_heap_process_init(void) {
+  if (process_ready)
+    return;
+  process_ready = true;
+  _mi_stats_start();
+  _mi_process_cookie = _mi_prim_random() | 1;
+  main_thread_id = _mi_thread_id(); /* the first thread here is the main one */
+  _mi_options_init();
+  if (mi_option_is_enabled(mi_option_show_stats) || mi_option_is_enabled(mi_option_verbose))
+    _mi_prim_keep_stderr(); /* the statistics at exit must find a way out */
+  _mi_tls_process_init(_mi_thread_done);
+}
+
+static bool is_main_thread(void) {
+  return main_thread_id == 0 || main_thread_id == _mi_thread_id();
+}
+
+/* Set up the calling thread; returns its heap, or NULL when out of memory. */
+mi_heap_t *_mi_heap_init_thread(void) {
+  mi_heap_t *heap = _mi_tls_resolve();
+  if (heap->thread_id == _mi_thread_id()) /* never for the empty or a dead heap */
+    return heap;
+  _mi_heap_process_init();
+  mi_thread_data_t *td = _mi_heap_slot_alloc();
+  if (td == NULL)
+    return NULL;
+  td->tld.thread_id = _mi_thread_id();
+  _mi_heap_init_backing(&td->heap, &td->tld);
+  _mi_heap_set_default(&td->heap);
+  _mi_stat_increase(&_mi_stats.threads, 1);
+  return &td->heap;
+}
+
+/* Thread exit: from the pthread key's destructor (which passes the heap
+ * that was the default), or mi_thread_done. */
+void _mi_thread_done(void *value) {
+  mi_heap_t *heap = value != NULL ? (mi_heap_t *)value : _mi_tls_resolve();
+  if (heap->thread_id != _mi_thread_id()) /* the empty heap: nothing to do */
+    return;
+  mi_tld_t *tld = heap->tld;
+  mi_heap_t *backing = tld->backing;
+  _mi_heap_set_default(backing);
+  while (tld->heaps != backing || backing->next != NULL) {
+    mi_heap_t *h = tld->heaps == backing ? backing->next : tld->heaps;
+    mi_heap_delete(h);
+  }
+  _mi_heap_collect_abandon(backing);
+  _mi_stat_decrease(&_mi_stats.threads, 1);
+  _mi_heap_set_default(&_mi_heap_empty);
+  _mi_heap_slot_free((mi_thread_data_t *)((uint8_t *)tld - offsetof(mi_thread_data_t, tld)));
+}
+
+void mi_thread_init(void) {
+  (void)_mi_heap_init_thread();
+}
+
+void mi_thread_done(void) {
+  if (is_main_thread())
+    return; /* the main heap lives until the process ends */
+  _mi_thread_done(NULL);
+}
+
+/* The allocation slow path's entry (from fast.h): a thread's first use
+ * (the heap is then the empty sentinel, or not this thread's), the
+ * deferred-free callback, and page.c's slow path. */
+void *_mi_malloc_generic(size_t size, mi_heap_t *heap, bool zero, size_t alignment) {
+  if (mi_unlikely(heap->thread_id != _mi_thread_id())) {
+    heap = _mi_heap_init_thread();
+    if (heap == NULL) {
+      errno = ENOMEM;
+      return NULL;
+    }
+    /* After a slot conflict the fast path never finds the heap (tls/slot.h)
+     * and every malloc comes here: take the fast path with the heap found. */
+    if (size <= MI_SMALL_SIZE_MAX && !zero && alignment == 0)
+      return _mi_heap_malloc_small(heap, size);
+  }
+  _mi_deferred_free(heap, false);
+  return _mi_page_malloc(heap, size, zero, alignment);
+}
+
+/* ---- the default heap ------------------------------------------------------------ */
 
 mi_heap_t *mi_heap_set_default(mi_heap_t *heap) {
   mi_heap_t *old = mi_heap_get_default();

@@ -110,6 +110,23 @@ static inline void _mi_page_set_flags(mi_page_t *page, uint8_t flags) {
 static inline uint8_t _mi_page_flags(const mi_page_t *page) {
   return __atomic_load_n(&page->flags, __ATOMIC_RELAXED);
 }
+/* Walks the pages in use of a segment:
+ *   size_t i = 0, live = segment->used;
+ *   for (mi_page_t *page; (page = _mi_segment_next_used(segment, &i, &live)) != NULL;)
+ * `live` counts the pages in use not seen yet, so that the walk reads
+ * nothing of the segment after its last one (whose release may release
+ * the segment). */
+static inline mi_page_t *_mi_segment_next_used(mi_segment_t *segment, size_t *i, size_t *live) {
+  for (; *live > 0 && *i < segment->page_count; (*i)++) {
+    mi_page_t *page = _mi_segment_page(segment, *i);
+    if (page->in_use) {
+      (*live)--;
+      (*i)++;
+      return page;
+    }
+  }
+  return NULL;
+}
 static inline size_t _mi_page_area_size(const mi_page_t *page) {
   return (size_t)page->reserved * page->block_size;
 }
@@ -117,12 +134,13 @@ static inline size_t _mi_page_area_size(const mi_page_t *page) {
 /* ---- os.c ---- */
 void *_mi_os_alloc_aligned(size_t size, size_t align, void *hint);
 void *_mi_os_alloc_commit(size_t size, size_t align, bool commit, void *hint);
-void _mi_segments_reserve(size_t bytes);
+
 void _mi_os_free(void *p, size_t size, size_t committed);
 size_t _mi_os_purge(void *p, size_t size);
 size_t _mi_os_page_size(void);
 
 /* ---- addrmap.c: which addresses are ours ---- */
+extern uintptr_t _mi_process_cookie;
 bool _mi_segmap_mark(mi_segment_t *segment, size_t size, bool on);
 mi_segment_t *_mi_segment_of_checked(const void *p);
 mi_segment_t *_mi_segment_next(const mi_segment_t *after);
@@ -165,12 +183,19 @@ void _mi_segment_take(mi_segment_t *segment, mi_tld_t *tld);
 void _mi_segment_purge_due(mi_segment_t *segment, int64_t now);
 mi_segment_t *_mi_segment_huge_remap(mi_segment_t *segment, size_t size);
 void _mi_segments_purge(mi_tld_t *tld, bool force);
-void _mi_segments_thread_done(mi_tld_t *tld);
-void _mi_segment_cache_collect(bool force);
-void _mi_segments_lock(void);
-void _mi_segments_unlock(void);
 void _mi_tls_lock(void);
 void _mi_tls_unlock(void);
+
+/* ---- cache.c: free segments kept for reuse ---- */
+mi_segment_t *_mi_cache_take(mi_tld_t *tld, size_t size, bool huge);
+void _mi_cache_give(mi_tld_t *tld, mi_segment_t *segment);
+int64_t _mi_cache_due(const mi_tld_t *tld);
+void _mi_cache_collect(mi_tld_t *tld, int64_t now, bool force);
+void _mi_cache_collect_all(void);
+void _mi_cache_thread_done(mi_tld_t *tld);
+void _mi_cache_reserve(size_t bytes);
+void _mi_cache_lock(void);
+void _mi_cache_unlock(void);
 
 /* ---- abandon.c: segments of exited threads ---- */
 void _mi_abandoned_push(mi_segment_t *chain);
@@ -184,7 +209,7 @@ void _mi_abandoned_lock(void);
 void _mi_abandoned_unlock(void);
 
 /* ---- page.c ---- */
-void *_mi_malloc_generic(size_t size, mi_heap_t *heap, bool zero, size_t alignment);
+void *_mi_page_malloc(mi_heap_t *heap, size_t size, bool zero, size_t alignment);
 void _mi_page_retire(mi_page_t *page);
 void _mi_page_collect(mi_page_t *page);
 size_t _mi_page_live(mi_page_t *page);
@@ -202,9 +227,7 @@ bool _mi_page_is_block_free(const mi_page_t *page, const mi_block_t *block);
 mi_page_queue_t *_mi_heap_queue_of(mi_heap_t *heap, const mi_page_t *page);
 
 /* ---- alloc.c / free.c ---- */
-bool _mi_count_size(size_t count, size_t size, size_t *total);
-void *_mi_heap_malloc_zero(mi_heap_t *heap, size_t size, bool zero);
-void *_mi_heap_realloc_zero(mi_heap_t *heap, void *p, size_t newsize, bool zero);
+void *_mi_malloc_generic(size_t size, mi_heap_t *heap, bool zero, size_t alignment);
 mi_block_t *_mi_page_block_of(const mi_page_t *page, const void *p);
 size_t _mi_usable_size_checked(const void *p, const char *who);
 size_t _mi_usable_size_of(const void *p, bool foreign, const char *who);
@@ -221,8 +244,11 @@ typedef struct mi_foreign_s {
 } mi_foreign_t;
 void _mi_foreign_register(const mi_foreign_t *foreign);
 void *_mi_heap_malloc_aligned_at(mi_heap_t *heap, size_t size, size_t alignment, size_t offset, bool zero);
+bool _mi_alignment_valid(size_t alignment);
 
-/* ---- heap.c ---- */
+/* ---- heap.c: heaps and threads ---- */
+void _mi_heap_process_init(void);
+mi_heap_t *_mi_heap_init_thread(void);
 void _mi_deferred_free(mi_heap_t *heap, bool force);
 void _mi_heap_init_backing(mi_heap_t *heap, mi_tld_t *tld);
 void _mi_heap_collect_abandon(mi_heap_t *heap);
@@ -237,12 +263,7 @@ typedef enum mi_area_kind_e {
 bool _mi_visit_all_segments(bool blocks, bool (*fn)(mi_area_kind_t kind, void *start, size_t size, void *arg),
                             void *arg);
 
-/* ---- init.c ---- */
-extern uintptr_t _mi_process_cookie;
-extern bool _mi_process_is_initialized;
-mi_heap_t *_mi_heap_init_thread(void);
-void _mi_thread_done(void *value);
-int64_t _mi_process_start_msecs(void);
+
 
 /* ---- options.c: options and messages ---- */
 long _mi_option_get_fast(mi_option_t option);
@@ -261,5 +282,8 @@ void _mi_stat_increase(mi_stat_count_t *stat, int64_t amount);
 void _mi_stat_decrease(mi_stat_count_t *stat, int64_t amount);
 void _mi_stat_counter(int64_t *counter, int64_t amount);
 void _mi_stats_print_at_exit(void);
+void _mi_stats_start(void);
+void _mi_stats_snapshot(mi_stats_t *to);
+int64_t _mi_stats_elapsed_msecs(void);
 
 #endif /* MI_INTERNAL_H */

@@ -241,3 +241,8 @@ void _mi_verbose_message(const char *fmt, ...) {
   vmessage("mialloc: ", fmt, args);
   va_end(args);
 }
+
+void _mi_assert_fail(const char *assertion, const char *fname, unsigned line, const char *func) {
+  _mi_error_message(EFAULT, "assertion failed: %s:%u: %s: %s\n", fname, line, func, assertion);
+  __builtin_trap();
+}

@@ -1,11 +1,29 @@
-/* page.c - the allocation slow path: page queues per size class, carving
- * free lists, collecting frees from the sharded lists, retiring pages. */
-#include "fast.h"
+/* page.c - pages and the allocation slow path below heap.c's entry: which
+ * block of a page a pointer is, page queues per size class, carving free
+ * lists, collecting frees from the sharded lists, retiring pages, taking
+ * over and looking after segments of exited threads, huge blocks. */
+#include "internal.h"
 
 #define MI_EXTEND_BYTES 4096  /* carve at most this much of a page at a time */
 #define MI_FULL_RECHECK 8     /* full pages re-examined per fresh page */
 #define MI_RECLAIM_TRIES 8    /* abandoned segments taken over per fresh page */
 #define MI_RECLAIM_YOUNG 4    /* ... by a thread that has taken fewer fresh pages */
+
+const mi_page_t _mi_page_empty; /* has no free block: the empty heap's direct[] */
+
+/* The block of `page` that contains p, or NULL if p is outside its blocks. */
+mi_block_t *_mi_page_block_of(const mi_page_t *page, const void *p) {
+  uintptr_t start = (uintptr_t)page->start, addr = (uintptr_t)p;
+  /* reserved and block_size do not change while the page is in use (other
+   * threads call this too); capacity does */
+  if (addr < start || addr >= start + (uintptr_t)page->reserved * page->block_size)
+    return NULL;
+  if (page->reserved == 1)
+    return (mi_block_t *)start;
+  /* pages with several blocks span less than 4 GiB: a 32-bit division */
+  uint32_t index = (uint32_t)(addr - start) / (uint32_t)page->block_size;
+  return (mi_block_t *)(start + (size_t)index * page->block_size);
+}
 
 /* ---- queues ------------------------------------------------------------- */
 
@@ -243,12 +261,8 @@ static void page_adopt(mi_heap_t *heap, mi_page_t *page) {
  * last of them). */
 static void heap_reclaim(mi_heap_t *heap, mi_segment_t *segment) {
   _mi_segment_take(segment, heap->tld);
-  size_t live = segment->used;
-  for (size_t i = 0; live > 0 && i < segment->page_count; i++) {
-    mi_page_t *page = _mi_segment_page(segment, i);
-    if (!page->in_use)
-      continue;
-    live--;
+  size_t i = 0, live = segment->used;
+  for (mi_page_t *page; (page = _mi_segment_next_used(segment, &i, &live)) != NULL;) {
     page->heap = heap;
     page_adopt(heap, page); /* may release the page, and the segment with the last one */
   }
@@ -276,12 +290,8 @@ static bool heap_reclaim_one(mi_heap_t *heap) {
  * freed go back to it (and it goes to the cache with the last of them),
  * due purges are done, and what is left is published again. */
 static void abandoned_look_after(mi_segment_t *segment, mi_tld_t *tld, int64_t now) {
-  size_t live = segment->used;
-  for (size_t i = 0; live > 0 && i < segment->page_count; i++) {
-    mi_page_t *page = _mi_segment_page(segment, i);
-    if (!page->in_use)
-      continue;
-    live--;
+  size_t i = 0, live = segment->used;
+  for (mi_page_t *page; (page = _mi_segment_next_used(segment, &i, &live)) != NULL;) {
     if (_mi_page_live(page) == 0 && _mi_segment_page_free(page, tld))
       return; /* that was the last page: the segment is gone */
   }
@@ -421,22 +431,9 @@ void *_mi_page_huge_realloc(void *p, size_t newsize, bool zero) {
   return page->start;
 }
 
-/* Everything the fast path does not: first use by a thread, empty free
+/* A block from the heap of this thread, found the slow way: empty free
  * lists, new pages, huge blocks, zeroing and the alignment of huge blocks. */
-void *_mi_malloc_generic(size_t size, mi_heap_t *heap, bool zero, size_t alignment) {
-  /* the empty sentinel, or a heap that is not this thread's */
-  if (mi_unlikely(heap->thread_id != _mi_thread_id())) {
-    heap = _mi_heap_init_thread();
-    if (heap == NULL) {
-      errno = ENOMEM;
-      return NULL;
-    }
-    /* After a slot conflict the fast path never finds the heap (tls/slot.h)
-     * and every malloc comes here: take the fast path with the heap found. */
-    if (size <= MI_SMALL_SIZE_MAX && !zero && alignment == 0)
-      return _mi_heap_malloc_small(heap, size);
-  }
-  _mi_deferred_free(heap, false);
+void *_mi_page_malloc(mi_heap_t *heap, size_t size, bool zero, size_t alignment) {
   mi_page_t *page;
   mi_block_t *block;
   bool is_zero = false;

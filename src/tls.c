@@ -1,12 +1,18 @@
-/* tls.c - what the TLS mechanisms share: the pthread key (thread exit, the
- * pthread mechanism, the slot mechanism's fallback), the heap region that
- * lets a slot value be proven to be ours, and the slot mechanism's cold
- * path: detecting a foreign value, reporting it once, falling back. */
+/* tls.c - what the TLS mechanisms share: the empty heap every thread
+ * starts on, the pthread key (thread exit, the pthread mechanism, the slot
+ * mechanism's fallback), the heap region that lets a slot value be proven
+ * to be ours, and the slot mechanism's cold path: detecting a foreign
+ * value, reporting it once, falling back. */
 #include "internal.h"
 
 
 #define MI_HEAP_REGION_SIZE ((size_t)256 << 20) /* 32768 heaps; address space only,
                                                     committed a slot at a time */
+
+/* The sentinel every thread starts on: its direct[] entries are pages
+ * without free blocks, so the first allocation takes the slow path. */
+mi_heap_t _mi_heap_empty = {.direct = {[0 ... MI_DIRECT_COUNT - 1] = (mi_page_t *)&_mi_page_empty}};
+MI_TLS_DEFINE
 
 pthread_key_t _mi_tls_key mi_decl_hidden = MI_TLS_KEY_NONE;
 static bool key_ok;

@@ -277,7 +277,7 @@ static bool zone_promote(void) {
 }
 
 __attribute__((constructor)) static void zone_install(void) {
-  mi_process_init();
+  _mi_heap_process_init(); /* options, for the messages below */
   _mi_foreign_register(&other_zones);
   if (zone_promote())
     _mi_verbose_message("the default malloc zone is mialloc's; %zu libc functions interposed\n",

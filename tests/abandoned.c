@@ -94,6 +94,20 @@ static void expect(int ok, const char *what, size_t got, size_t limit) {
 
 enum { WORKERS = 8, WORKER_BLOCKS = 4000 };
 static void *survivors[WORKERS];
+/* All workers allocate before any frees, so that none reuses another's
+ * memory (a barrier; macOS has no pthread_barrier_t). */
+static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_open = PTHREAD_COND_INITIALIZER;
+static int gate_count;
+
+static void all_allocated(void) {
+  pthread_mutex_lock(&gate_lock);
+  if (++gate_count == WORKERS)
+    pthread_cond_broadcast(&gate_open);
+  while (gate_count < WORKERS)
+    pthread_cond_wait(&gate_open, &gate_lock);
+  pthread_mutex_unlock(&gate_lock);
+}
 
 static void *worker(void *arg) {
   uintptr_t id = (uintptr_t)arg;
@@ -106,6 +120,7 @@ static void *worker(void *arg) {
   }
   survivors[id] = mi_malloc(200);
   fill(survivors[id], 200, id);
+  all_allocated();
   for (size_t i = 0; i < WORKER_BLOCKS; i++) {
     if (!check_fill(blocks[i], sizes[i % 4], id + i)) {
       fprintf(stderr, "worker %zu: block %zu corrupted\n", (size_t)id, i);

@@ -17,6 +17,7 @@
 #   preload.sh real programs run with LD_PRELOAD=$MIALLOC_LIB
 #   exports.sh exported symbols == functions declared in mialloc.h
 #   footprint.sh what preloading costs: .bss, private writable memory, RSS
+#   layers.sh  the library's files call only downwards (nm of its objects)
 #   valgrind.sh the stress test under valgrind's memcheck
 #   bench-smoke.sh the benchmark workloads, small, under mialloc and glibc
 #   macos.sh   mialloc for macOS, cross-built for arm64 and x86-64 (zig, clang
@@ -94,6 +95,7 @@ TESTS += \
 	%reldir%/preload.sh \
 	%reldir%/exports.sh \
 	%reldir%/footprint.sh \
+	%reldir%/layers.sh \
 	%reldir%/valgrind.sh \
 	%reldir%/bench-smoke.sh \
 	%reldir%/macos.sh
@@ -106,6 +108,7 @@ EXTRA_DIST += \
 	%reldir%/exports.sh \
 	%reldir%/footprint.sh \
 	%reldir%/foreign.c \
+	%reldir%/layers.sh \
 	%reldir%/limit.sh \
 	%reldir%/macos.sh \
 	%reldir%/macos-toolchain.sh \

@@ -23,7 +23,9 @@
 #   - imports from libSystem only, and uses no thread-local variables,
 #   - never reads TPIDR_EL0 (the CPU number on macOS, not a thread id),
 #   - in slot builds, reads the heap pointer from TSD slot N: %gs:8*N on
-#     x86-64, [TPIDRRO_EL0 & ~7, #8*N] on arm64, in mi_malloc.
+#     x86-64, [TPIDRRO_EL0 & ~7, #8*N] on arm64, in mi_malloc;
+# and the objects (with zone.c and override-darwin.c) call only downwards
+# (tests/layers.sh).
 # tests/macos-zone-layout.c checks src/malloc-zone.h against the SDK's
 # <malloc/malloc.h> for both architectures.
 #
@@ -280,6 +282,12 @@ build_one() {
   test "$arch" = aarch64 && check_no_tpidr "$lib"
   case $tls in slot*) check_slot "$lib" "$arch" "${tls#slot}" ;; esac
   if test "$tc" = lld; then check_id "$lib" libmialloc.0.dylib 1.0.0 1.0.0; else check_id "$lib" libmialloc.0.dylib; fi
+  if top_builddir=$dir NM=$LLVM_NM sh "$here/layers.sh" >"$dir/layers.log" 2>&1; then
+    ok "$(cat "$dir/layers.log")"
+  else
+    fail "the layering (with the macOS files):"
+    cat "$dir/layers.log"
+  fi
   return 0
 }
 

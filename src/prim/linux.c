@@ -50,9 +50,6 @@ int _mi_prim_resize(void *addr, size_t size, size_t newsize) {
   errno = err;
   return rc;
 #else
-  (void)addr;
-  (void)size;
-  (void)newsize;
   return ENOTSUP;
 #endif
 }
@@ -74,12 +71,6 @@ int _mi_prim_remap(void *addr, size_t size, size_t newsize, size_t align, void *
   errno = err;
   return rc;
 #else
-  (void)addr;
-  (void)size;
-  (void)newsize;
-  (void)align;
-  (void)hint;
-  (void)newaddr;
   return ENOTSUP;
 #endif
 }

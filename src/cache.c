@@ -1,0 +1,390 @@
+/* cache.c - free segments kept for reuse, before they go back to the OS.
+ *
+ * A segment whose pages are all free is kept mapped for a while (purge_delay
+ * times arena_purge_mult msecs): first in its thread's own small cache (no
+ * lock), then in the process-wide one, where the oldest make room for the
+ * newest and expired ones are unmapped by whoever allocates next on a slow
+ * path.  A request takes the best fit: exactly one chunk for pages (split
+ * off a larger segment), up to twice the size for a huge block (the block
+ * uses only its own size), or any segment resized with mremap, which keeps
+ * its resident pages.  Memory reserved at start (MIALLOC_RESERVE_OS_MEMORY),
+ * and everything released under limit_os_alloc, is kept in a reserve list
+ * and never expires. */
+#include "internal.h"
+
+#define MI_CACHE_BYTES ((size_t)512 << 20) /* free segments kept (until purge_delay) */
+
+static mi_lock_t cache_lock = MI_LOCK_INIT(MI_LOCK_CACHE);
+static mi_segment_t *cache;          /* guarded by cache_lock */
+static size_t cache_bytes;
+static _Atomic(int64_t) cache_expire; /* earliest purge_at in the cache, or 0 */
+static mi_segment_t *reserve;        /* mapped, free and not expiring: memory of
+                                        MIALLOC_RESERVE_OS_MEMORY, and with
+                                        limit_os_alloc all released memory;
+                                        guarded by cache_lock */
+
+/* ---- segments going back to the OS ---------------------------------------- */
+
+static void segment_os_free(mi_segment_t *segment) {
+  size_t size = segment->size;
+  _mi_window_unmap(segment, size);
+  _mi_segmap_mark(segment, size, false);
+  _mi_stat_decrease(&_mi_stats.segments, 1);
+  _mi_os_free(segment, size, size - segment->purged);
+  _mi_window_release(segment, size);
+}
+
+/* A free segment leaves the cache: unmapped, or with limit_os_alloc (no
+ * fresh mappings will come) purged and kept in the reserve list. */
+static void segment_release(mi_segment_t *segment) {
+  if (_mi_option_get_fast(mi_option_limit_os_alloc) == 0) {
+    segment_os_free(segment);
+    return;
+  }
+  size_t body = segment->size - MI_SEGMENT_HEADER_SIZE;
+  segment->purged = _mi_os_purge((uint8_t *)segment + MI_SEGMENT_HEADER_SIZE, body);
+  _mi_lock(&cache_lock);
+  segment->next = reserve;
+  reserve = segment;
+  _mi_unlock(&cache_lock);
+}
+
+/* How a cached segment must fit a request of `size` bytes. */
+typedef enum cache_fit_e {
+  FIT_AT_LEAST, /* at least size (split by the caller): the smallest */
+  FIT_NEAR,     /* from size to twice that (a huge block uses its own size): the smallest */
+  FIT_ANY       /* anything (resized by the caller): the one that keeps most
+                   resident pages for it, then the smaller */
+} cache_fit_t;
+
+static bool cache_better(size_t s, size_t best, size_t size, cache_fit_t fit) {
+  if (fit == FIT_ANY) {
+    size_t keep = s < size ? s : size, best_keep = best < size ? best : size;
+    return keep > best_keep || (keep == best_keep && s < best);
+  }
+  return s >= size && (fit == FIT_AT_LEAST || s <= 2 * size) && (best == 0 || s < best);
+}
+
+/* The cached segment that best fits; NULL if none does. */
+static mi_segment_t *cache_pop(size_t size, cache_fit_t fit) {
+  mi_segment_t **best = NULL;
+  _mi_lock(&cache_lock);
+  for (mi_segment_t **pp = &cache; *pp != NULL; pp = &(*pp)->next)
+    if (cache_better((*pp)->size, best != NULL ? (*best)->size : 0, size, fit))
+      best = pp;
+  mi_segment_t *segment = NULL;
+  if (best != NULL) {
+    segment = *best;
+    *best = segment->next;
+    cache_bytes -= segment->size;
+  }
+  _mi_unlock(&cache_lock);
+  return segment;
+}
+
+/* How long a free segment stays cached: purge_delay times arena_purge_mult
+ * msecs, -1 for ever.  Longer than a page waits: a whole segment, mapped
+ * again, costs a page fault per page it uses. */
+static int64_t cache_delay(void) {
+  long delay = _mi_option_get_fast(mi_option_purge_delay);
+  if (delay < 0)
+    return -1;
+  return (int64_t)delay * mi_option_get_clamp(mi_option_arena_purge_mult, 0, 1000);
+}
+
+static bool cache_push(mi_segment_t *segment) {
+  int64_t delay = cache_delay();
+  if (delay == 0 || segment->size > MI_CACHE_BYTES / 4)
+    return false;
+  segment->purge_at = _mi_prim_clock_msecs() + (delay < 0 ? 0 : delay);
+  segment->thread_id = 0;
+  /* the newest segment is the likeliest to fit the next request: make room
+   * for it by evicting the oldest (at the tail) */
+  mi_segment_t *evicted = NULL;
+  _mi_lock(&cache_lock);
+  while (cache_bytes + segment->size > MI_CACHE_BYTES) {
+    mi_segment_t **pp = &cache;
+    while ((*pp)->next != NULL)
+      pp = &(*pp)->next;
+    mi_segment_t *oldest = *pp;
+    *pp = NULL;
+    cache_bytes -= oldest->size;
+    oldest->next = evicted;
+    evicted = oldest;
+  }
+  segment->next = cache;
+  cache = segment;
+  cache_bytes += segment->size;
+  _mi_deadline_lower(&cache_expire, segment->purge_at);
+  _mi_unlock(&cache_lock);
+  while (evicted != NULL) {
+    mi_segment_t *next = evicted->next;
+    segment_release(evicted);
+    evicted = next;
+  }
+  return true;
+}
+
+/* ---- splitting and resizing ----------------------------------------------- */
+
+/* Cut a free segment after `size` bytes; the rest becomes a cached segment
+ * of its own (chunks are aligned, so this needs no system call). */
+static void segment_split(mi_segment_t *segment, size_t size) {
+  mi_segment_t *rest = (mi_segment_t *)((uint8_t *)segment + size);
+  rest->size = segment->size - size;
+  /* purged bytes (of a released segment's body) go with the tail first */
+  rest->purged = segment->purged < rest->size ? segment->purged : rest->size;
+  segment->purged -= rest->purged;
+  rest->cookie = (uintptr_t)rest ^ _mi_process_cookie;
+  rest->thread_id = 0;
+  rest->kind = MI_PAGE_HUGE;
+  rest->page_count = 1;
+  rest->used = 0;
+  memset(rest->pages, 0, sizeof rest->pages);
+  _mi_window_unmap(rest, rest->size);
+  (void)_mi_segmap_mark(rest, rest->size, true); /* its map is committed: the whole was marked */
+  segment->size = size;
+  if (!cache_push(rest))
+    segment_release(rest);
+}
+
+/* Move a free segment to a new aligned address with a new size, keeping its
+ * pages; NULL (and the segment released) if the OS cannot. */
+static mi_segment_t *segment_resize(mi_segment_t *segment, size_t size) {
+  size_t old = segment->size, purged = segment->purged;
+  void *moved = NULL;
+  _mi_window_unmap(segment, old);
+  _mi_segmap_mark(segment, old, false);
+  if (_mi_prim_remap(segment, old, size, MI_SEGMENT_SIZE, NULL, &moved) != 0) {
+    segment_os_free(segment);
+    return NULL;
+  }
+  _mi_window_release(segment, old);
+  segment = moved; /* the pages moved with it, the header among them */
+  segment->size = size;
+  segment->purged = 0;
+  _mi_stat_increase(&_mi_stats.reserved, (int64_t)size);
+  _mi_stat_decrease(&_mi_stats.reserved, (int64_t)old);
+  _mi_stat_increase(&_mi_stats.committed, (int64_t)size);
+  _mi_stat_decrease(&_mi_stats.committed, (int64_t)(old - purged));
+  _mi_stat_counter(&_mi_stats.remaps, 1);
+  if (!_mi_segmap_mark(segment, size, true)) {
+    _mi_stat_decrease(&_mi_stats.segments, 1);
+    _mi_os_free(segment, size, size);
+    return NULL;
+  }
+  return segment;
+}
+
+/* ---- the thread's own cache, before the process-wide one ------------------------ */
+
+/* Keeps a free segment for the thread, without a lock; the oldest one, if
+ * one must make room, goes on to the process-wide cache. */
+static bool tld_cache_push(mi_tld_t *tld, mi_segment_t *segment) {
+  int64_t delay = cache_delay();
+  if (delay == 0 || segment->size > MI_TLD_CACHE_BYTES / 2)
+    return false;
+  segment->purge_at = _mi_prim_clock_msecs() + (delay < 0 ? 0 : delay);
+  segment->thread_id = 0;
+  size_t free_slot = MI_TLD_CACHE_SLOTS;
+  for (;;) {
+    size_t oldest = 0;
+    for (size_t i = 0; i < MI_TLD_CACHE_SLOTS; i++) {
+      mi_segment_t *s = tld->cache[i];
+      if (s == NULL)
+        free_slot = i;
+      else if (tld->cache[oldest] == NULL || s->purge_at < tld->cache[oldest]->purge_at)
+        oldest = i;
+    }
+    if (free_slot < MI_TLD_CACHE_SLOTS && tld->cache_bytes + segment->size <= MI_TLD_CACHE_BYTES)
+      break;
+    mi_segment_t *evicted = tld->cache[oldest]; /* some slot holds one: the checks above */
+    tld->cache[oldest] = NULL;
+    tld->cache_bytes -= evicted->size;
+    if (!cache_push(evicted))
+      segment_release(evicted);
+  }
+  tld->cache[free_slot] = segment;
+  tld->cache_bytes += segment->size;
+  if (delay > 0)
+    tld->cache_due = _mi_deadline_min(tld->cache_due, segment->purge_at);
+  return true;
+}
+
+static mi_segment_t *tld_cache_pop(mi_tld_t *tld, size_t size, cache_fit_t fit) {
+  size_t best = MI_TLD_CACHE_SLOTS;
+  for (size_t i = 0; i < MI_TLD_CACHE_SLOTS; i++)
+    if (tld->cache[i] != NULL &&
+        cache_better(tld->cache[i]->size, best < MI_TLD_CACHE_SLOTS ? tld->cache[best]->size : 0, size, fit))
+      best = i;
+  if (best == MI_TLD_CACHE_SLOTS)
+    return NULL;
+  mi_segment_t *segment = tld->cache[best];
+  tld->cache[best] = NULL;
+  tld->cache_bytes -= segment->size;
+  return segment;
+}
+
+/* Releases the thread's cached segments that expired (all with `force`),
+ * or with `flush` hands all of them to the process-wide cache (thread exit). */
+static void tld_cache_collect(mi_tld_t *tld, int64_t now, bool force, bool flush) {
+  int64_t due = 0;
+  for (size_t i = 0; i < MI_TLD_CACHE_SLOTS; i++) {
+    mi_segment_t *s = tld->cache[i];
+    if (s == NULL)
+      continue;
+    if (flush || force || s->purge_at <= now) {
+      tld->cache[i] = NULL;
+      tld->cache_bytes -= s->size;
+      if (force || !flush || !cache_push(s))
+        segment_release(s);
+    } else {
+      due = _mi_deadline_min(due, s->purge_at);
+    }
+  }
+  tld->cache_due = due;
+}
+
+void _mi_cache_thread_done(mi_tld_t *tld) {
+  tld_cache_collect(tld, 0, false, true);
+}
+
+/* Unmap cached segments whose delay has passed (all of them when forced). */
+static void cache_collect(bool force) {
+  if (cache_delay() < 0 && !force)
+    return;
+  int64_t now = _mi_prim_clock_msecs(), due = 0;
+  mi_segment_t *expired = NULL;
+  _mi_lock(&cache_lock);
+  for (mi_segment_t **pp = &cache; *pp != NULL;) {
+    mi_segment_t *s = *pp;
+    if (force || s->purge_at <= now) {
+      *pp = s->next;
+      cache_bytes -= s->size;
+      s->next = expired;
+      expired = s;
+    } else {
+      due = _mi_deadline_min(due, s->purge_at);
+      pp = &s->next;
+    }
+  }
+  atomic_store_explicit(&cache_expire, due, memory_order_relaxed);
+  _mi_unlock(&cache_lock);
+  while (expired != NULL) {
+    mi_segment_t *next = expired->next;
+    segment_release(expired);
+    expired = next;
+  }
+}
+
+/* ---- memory reserved at start (MIALLOC_RESERVE_OS_MEMORY) ------------------ */
+
+/* Map `bytes` (rounded up to whole chunks) at once and keep them as free
+ * one-chunk segments, handed out before any new mapping.  Once used and
+ * freed they are ordinary memory (cached, then returned after the purge
+ * delay).  arena_eager_commit: 1 charges the commit limit at once, 0 on
+ * first touch, 2 (default) at once only where the OS does not overcommit. */
+void _mi_cache_reserve(size_t bytes) {
+  size_t chunks = (bytes + MI_SEGMENT_SIZE - 1) / MI_SEGMENT_SIZE;
+  long eager = _mi_option_get_fast(mi_option_arena_eager_commit);
+  bool commit = eager == 1 || (eager == 2 && !_mi_prim_overcommits());
+  uint8_t *base = chunks > 0 ? _mi_os_alloc_commit(chunks * MI_SEGMENT_SIZE, MI_SEGMENT_SIZE, commit, NULL) : NULL;
+  if (base == NULL) {
+    if (chunks > 0)
+      _mi_warning_message("could not reserve %zu MiB of OS memory\n", bytes >> 20);
+    return;
+  }
+  size_t marked = 0;
+  _mi_lock(&cache_lock);
+  for (; marked < chunks; marked++) {
+    mi_segment_t *segment = (mi_segment_t *)(base + marked * MI_SEGMENT_SIZE);
+    if (!_mi_segmap_mark(segment, MI_SEGMENT_SIZE, true))
+      break;
+    segment->size = MI_SEGMENT_SIZE;
+    segment->cookie = (uintptr_t)segment ^ _mi_process_cookie;
+    segment->next = reserve;
+    reserve = segment;
+  }
+  _mi_unlock(&cache_lock);
+  if (marked < chunks) { /* the address map could not take the rest */
+    size_t rest = (chunks - marked) * MI_SEGMENT_SIZE;
+    _mi_os_free(base + marked * MI_SEGMENT_SIZE, rest, rest);
+    chunks = marked;
+  }
+  _mi_stat_increase(&_mi_stats.segments, (int64_t)chunks);
+  _mi_verbose_message("reserved %zu MiB of OS memory (%s)\n", (chunks * MI_SEGMENT_SIZE) >> 20,
+                      commit ? "committed" : "committed on use");
+}
+
+/* The smallest reserved segment of at least `size` bytes, or NULL. */
+static mi_segment_t *reserve_pop(size_t size) {
+  mi_segment_t **best = NULL;
+  _mi_lock(&cache_lock);
+  for (mi_segment_t **pp = &reserve; *pp != NULL; pp = &(*pp)->next)
+    if ((*pp)->size >= size && (best == NULL || (*pp)->size < (*best)->size))
+      best = pp;
+  mi_segment_t *segment = best != NULL ? *best : NULL;
+  if (segment != NULL)
+    *best = segment->next;
+  _mi_unlock(&cache_lock);
+  return segment;
+}
+
+/* ---- the interface for segment.c ------------------------------------------------------ */
+
+/* A free segment for `size` bytes, or NULL: exactly `size` for pages of
+ * small, medium or large blocks; for a huge block at least `size` (up to
+ * twice that, or resized to it). */
+mi_segment_t *_mi_cache_take(mi_tld_t *tld, size_t size, bool huge) {
+  cache_fit_t fit = huge ? FIT_NEAR : FIT_AT_LEAST;
+  mi_segment_t *segment = tld_cache_pop(tld, size, fit);
+  if (segment == NULL)
+    segment = cache_pop(size, fit);
+  if (segment == NULL)
+    segment = reserve_pop(size);
+  if (segment != NULL && !huge && segment->size > size)
+    segment_split(segment, size);
+  if (segment == NULL && huge && _mi_option_get_fast(mi_option_limit_os_alloc) == 0) {
+    segment = tld_cache_pop(tld, size, FIT_ANY);
+    if (segment == NULL)
+      segment = cache_pop(size, FIT_ANY);
+    if (segment != NULL)
+      segment = segment_resize(segment, size);
+  }
+  return segment;
+}
+
+/* A segment whose pages are all free: kept, or given back to the OS. */
+void _mi_cache_give(mi_tld_t *tld, mi_segment_t *segment) {
+  if (!tld_cache_push(tld, segment) && !cache_push(segment))
+    segment_release(segment);
+}
+
+/* The earliest expiry among the thread's and the process's cached
+ * segments, or 0. */
+int64_t _mi_cache_due(const mi_tld_t *tld) {
+  return _mi_deadline_min(tld->cache_due, atomic_load_explicit(&cache_expire, memory_order_relaxed));
+}
+
+/* Unmap what expired by `now` (everything with `force`). */
+void _mi_cache_collect(mi_tld_t *tld, int64_t now, bool force) {
+  if (force || (tld->cache_due != 0 && now >= tld->cache_due))
+    tld_cache_collect(tld, now, force, false);
+  int64_t due = atomic_load_explicit(&cache_expire, memory_order_relaxed);
+  if (force || (due != 0 && now >= due))
+    cache_collect(force);
+}
+
+/* The process-wide cache only, all of it (mi_collect from a thread without
+ * a heap). */
+void _mi_cache_collect_all(void) {
+  cache_collect(true);
+}
+
+void _mi_cache_lock(void) {
+  _mi_lock(&cache_lock);
+}
+
+void _mi_cache_unlock(void) {
+  _mi_unlock(&cache_lock);
+}

@@ -1,0 +1,124 @@
+/* realloc.c - resizing blocks: the one realloc core, and every name built
+ * on it (realloc, reallocf, reallocn, rezalloc, recalloc, expand and the
+ * aligned forms). */
+#include "fast.h"
+
+/* A fresh block for a realloc: at `alignment` and `offset` when alignment
+ * is set, zeroed whole with `zero` (what lies past the copy must read as
+ * zero, also when a later mi_rezalloc grows it in place). */
+static void *realloc_fresh(mi_heap_t *heap, size_t newsize, size_t alignment, size_t offset, bool zero) {
+  if (alignment == 0)
+    return _mi_heap_malloc_zero(heap, newsize, zero);
+  return _mi_heap_malloc_aligned_at(heap, newsize, alignment, offset, zero);
+}
+
+/* The one realloc: p (NULL, or a block of any heap of ours) resized to
+ * newsize, at `alignment` (0 for none) and `offset`; with `zero` what is
+ * beyond the old usable size reads as zero.  A pointer that is not ours is
+ * reported for `who` and never followed (EINVAL, NULL). */
+static void *heap_realloc(mi_heap_t *heap, void *p, size_t newsize, size_t alignment, size_t offset, bool zero,
+                          const char *who) {
+  if (p == NULL)
+    return realloc_fresh(heap, newsize, alignment, offset, zero);
+  size_t size = _mi_usable_size_checked(p, who);
+  if (size == 0) {
+    errno = EINVAL;
+    return NULL;
+  }
+  bool aligned = alignment == 0 || (((uintptr_t)p + offset) & (alignment - 1)) == 0;
+  /* in place while it fits and does not waste more than half */
+  if (newsize <= size && newsize >= size / 2 && aligned)
+    return p;
+  /* a huge block staying huge: resized in its segment, or the segment with
+   * mremap, not copied (it keeps the alignment of a plain block) */
+  if (size > MI_LARGE_OBJ_MAX && newsize > MI_LARGE_OBJ_MAX && alignment <= MI_MAX_ALIGN && aligned) {
+    void *q = _mi_page_huge_realloc(p, newsize, zero);
+    if (q != NULL)
+      return q;
+  }
+  void *q = realloc_fresh(heap, newsize, alignment, offset, zero);
+  if (q == NULL)
+    return NULL;
+  memcpy(q, p, size < newsize ? size : newsize);
+  mi_free(p);
+  return q;
+}
+
+/* ---- the malloc family's realloc ---------------------------------------------- */
+
+void *mi_heap_realloc(mi_heap_t *heap, void *p, size_t newsize) {
+  return heap_realloc(heap, p, newsize, 0, 0, false, "mi_realloc");
+}
+
+void *mi_realloc(void *p, size_t newsize) {
+  return mi_heap_realloc(_mi_heap_default(), p, newsize);
+}
+
+void *mi_heap_reallocn(mi_heap_t *heap, void *p, size_t count, size_t size) {
+  size_t total;
+  if (!_mi_count_size(count, size, &total))
+    return NULL;
+  return mi_heap_realloc(heap, p, total);
+}
+
+void *mi_reallocn(void *p, size_t count, size_t size) {
+  return mi_heap_reallocn(_mi_heap_default(), p, count, size);
+}
+
+void *mi_reallocarray(void *p, size_t count, size_t size) {
+  return mi_heap_reallocn(_mi_heap_default(), p, count, size);
+}
+
+/* realloc that frees p when it fails */
+void *mi_heap_reallocf(mi_heap_t *heap, void *p, size_t newsize) {
+  void *q = mi_heap_realloc(heap, p, newsize);
+  if (q == NULL && p != NULL) {
+    int err = errno;
+    mi_free(p);
+    errno = err;
+  }
+  return q;
+}
+
+void *mi_reallocf(void *p, size_t newsize) {
+  return mi_heap_reallocf(_mi_heap_default(), p, newsize);
+}
+
+/* rezalloc/recalloc: the part beyond the old usable size reads as zero.
+ * Blocks must come from a zeroing allocation for the whole to be zero. */
+void *mi_rezalloc(void *p, size_t newsize) {
+  return heap_realloc(_mi_heap_default(), p, newsize, 0, 0, true, "mi_rezalloc");
+}
+
+void *mi_recalloc(void *p, size_t count, size_t size) {
+  size_t total;
+  if (!_mi_count_size(count, size, &total))
+    return NULL;
+  return mi_rezalloc(p, total);
+}
+
+/* In place or not at all. */
+void *mi_expand(void *p, size_t newsize) {
+  if (p == NULL)
+    return NULL;
+  size_t size = _mi_usable_size_checked(p, "mi_expand");
+  return newsize <= size ? p : NULL;
+}
+
+/* ---- aligned ---------------------------------------------------------------- */
+
+void *mi_heap_realloc_aligned(mi_heap_t *heap, void *p, size_t newsize, size_t alignment) {
+  if (!_mi_alignment_valid(alignment))
+    return NULL;
+  return heap_realloc(heap, p, newsize, alignment, 0, false, "mi_realloc_aligned");
+}
+
+void *mi_realloc_aligned(void *p, size_t newsize, size_t alignment) {
+  return mi_heap_realloc_aligned(_mi_heap_default(), p, newsize, alignment);
+}
+
+void *mi_realloc_aligned_at(void *p, size_t newsize, size_t alignment, size_t offset) {
+  if (!_mi_alignment_valid(alignment))
+    return NULL;
+  return heap_realloc(_mi_heap_default(), p, newsize, alignment, offset, false, "mi_realloc_aligned_at");
+}
