@@ -237,29 +237,12 @@ typedef struct mi_thread_data_s {
   mi_tld_t tld;
 } mi_thread_data_t;
 
-static bool process_ready;
-static uintptr_t main_thread_id;
+static _Atomic(bool) thread_exit_registered;
 
-void _mi_thread_done(void *value);
-
-/* What the first allocation of the process needs: options, the process
- * cookie, the statistics' clock, the TLS key.  Once; also from
- * mi_process_init. */
-void _mi_heap_process_init(void) {
-  if (process_ready)
-    return;
-  process_ready = true;
-  _mi_stats_start();
-  _mi_process_cookie = _mi_prim_random() | 1;
-  main_thread_id = _mi_thread_id(); /* the first thread here is the main one */
-  _mi_options_init();
-  if (mi_option_is_enabled(mi_option_show_stats) || mi_option_is_enabled(mi_option_verbose))
-    _mi_prim_keep_stderr(); /* the statistics at exit must find a way out */
-  _mi_tls_process_init(_mi_thread_done);
-}
+static void thread_done(void *value);
 
 static bool is_main_thread(void) {
-  return main_thread_id == 0 || main_thread_id == _mi_thread_id();
+  return _mi_process_main_thread == 0 || _mi_process_main_thread == _mi_thread_id();
 }
 
 /* Set up the calling thread; returns its heap, or NULL when out of memory. */
@@ -267,7 +250,11 @@ mi_heap_t *_mi_heap_init_thread(void) {
   mi_heap_t *heap = _mi_tls_resolve();
   if (heap->thread_id == _mi_thread_id()) /* never for the empty or a dead heap */
     return heap;
-  _mi_heap_process_init();
+  mi_process_init();
+  if (!atomic_load_explicit(&thread_exit_registered, memory_order_relaxed)) {
+    _mi_tls_on_thread_exit(thread_done);
+    atomic_store_explicit(&thread_exit_registered, true, memory_order_relaxed);
+  }
   mi_thread_data_t *td = _mi_heap_slot_alloc();
   if (td == NULL)
     return NULL;
@@ -280,7 +267,7 @@ mi_heap_t *_mi_heap_init_thread(void) {
 
 /* Thread exit: from the pthread key's destructor (which passes the heap
  * that was the default), or mi_thread_done. */
-void _mi_thread_done(void *value) {
+static void thread_done(void *value) {
   mi_heap_t *heap = value != NULL ? (mi_heap_t *)value : _mi_tls_resolve();
   if (heap->thread_id != _mi_thread_id()) /* the empty heap: nothing to do */
     return;
@@ -304,7 +291,7 @@ void mi_thread_init(void) {
 void mi_thread_done(void) {
   if (is_main_thread())
     return; /* the main heap lives until the process ends */
-  _mi_thread_done(NULL);
+  thread_done(NULL);
 }
 
 /* The allocation slow path's entry (from fast.h): a thread's first use

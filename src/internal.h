@@ -246,8 +246,10 @@ void _mi_foreign_register(const mi_foreign_t *foreign);
 void *_mi_heap_malloc_aligned_at(mi_heap_t *heap, size_t size, size_t alignment, size_t offset, bool zero);
 bool _mi_alignment_valid(size_t alignment);
 
+/* ---- process.c ---- */
+extern uintptr_t _mi_process_main_thread;
+
 /* ---- heap.c: heaps and threads ---- */
-void _mi_heap_process_init(void);
 mi_heap_t *_mi_heap_init_thread(void);
 void _mi_deferred_free(mi_heap_t *heap, bool force);
 void _mi_heap_init_backing(mi_heap_t *heap, mi_tld_t *tld);

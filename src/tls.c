@@ -32,9 +32,23 @@ _Static_assert(sizeof(mi_heap_t) + sizeof(mi_tld_t) + sizeof(void *) <= MI_HEAP_
 
 /* ---- the pthread key ---------------------------------------------------------- */
 
-void _mi_tls_process_init(void (*thread_done)(void *heap)) {
+/* The thread-exit work (heap.c registers it with the first thread's data);
+ * the key's destructor runs it with the heap that was the default. */
+static void (*_Atomic thread_exit)(void *heap);
+
+void _mi_tls_on_thread_exit(void (*fn)(void *heap)) {
+  atomic_store(&thread_exit, fn);
+}
+
+static void key_destructor(void *heap) {
+  void (*fn)(void *) = atomic_load(&thread_exit);
+  if (fn != NULL)
+    fn(heap);
+}
+
+void _mi_tls_process_init(void) {
   if (!key_ok)
-    key_ok = pthread_key_create(&_mi_tls_key, thread_done) == 0;
+    key_ok = pthread_key_create(&_mi_tls_key, key_destructor) == 0;
   void *base = NULL;
   if (_mi_heap_region_base == 0 && _mi_prim_reserve(MI_HEAP_REGION_SIZE, &base) == 0) {
     _mi_heap_region_base = (uintptr_t)base;

@@ -75,7 +75,8 @@ static inline uintptr_t _mi_thread_id(void) {
 }
 
 /* ---- tls.c: shared by all mechanisms ---------------------------------------- */
-void _mi_tls_process_init(void (*thread_done)(void *heap));
+void _mi_tls_process_init(void);
+void _mi_tls_on_thread_exit(void (*fn)(void *heap));
 void _mi_tls_key_set(mi_heap_t *heap);     /* the pthread key's copy */
 mi_heap_t *_mi_tls_key_get(void);
 

@@ -156,7 +156,7 @@ static void intro_print(malloc_zone_t *zone, boolean_t verbose) {
 static void intro_log(malloc_zone_t *zone, void *address) {
 }
 
-/* No-ops: mialloc's own fork handlers (init.c, pthread_atfork) take and
+/* No-ops: mialloc's own fork handlers (process.c, pthread_atfork) take and
  * release its locks around fork, and libSystem calls these as well. */
 static void intro_force_lock(malloc_zone_t *zone) {
 }
@@ -277,7 +277,7 @@ static bool zone_promote(void) {
 }
 
 __attribute__((constructor)) static void zone_install(void) {
-  _mi_heap_process_init(); /* options, for the messages below */
+  mi_process_init(); /* options, for the messages below */
   _mi_foreign_register(&other_zones);
   if (zone_promote())
     _mi_verbose_message("the default malloc zone is mialloc's; %zu libc functions interposed\n",

@@ -11,18 +11,20 @@
 #    6  segment                            layout and claiming of pages
 #    7  page                               free lists, queues, the slow path
 #    8  tls                                the TLS mechanisms, heap slots
-#    9  heap                               heaps and threads
-#   10  free                               mi_free beyond the fast path
-#   11  alloc-aligned                      aligned allocation
-#   12  alloc realloc                      the malloc family; resizing
-#   13  stats-print                        the statistics report
-#   14  override override-darwin           libc's names
-#   15  zone                               the macOS malloc zone
-#   16  init                               process start, exit and fork
+#    9  stats-print                        the statistics report
+#   10  process                            process start, exit and fork
+#   11  heap                               heaps and threads
+#   12  free                               mi_free beyond the fast path
+#   13  alloc-aligned                      aligned allocation
+#   14  alloc realloc                      the malloc family; resizing
+#   15  override override-darwin           libc's names
+#   16  zone                               the macOS malloc zone
 #
 # A reference (function or data) from a file to one of a higher layer, or
 # to another file of the same layer, fails the test; so does a file that is
-# in no layer.  Reads the library's objects with nm (the static library, or
+# in no layer.  process.c, which has the constructor and destructor, is
+# below heap.c so that the static library's users link it (nothing above
+# the top layer would be).  Reads the library's objects with nm (the static library, or
 # the objects of a shared-only build).
 #
 # Environment: top_builddir (default .), NM.  Exit status: 0 pass, 1 fail,
@@ -49,8 +51,8 @@ fi
 $NM -A -P $objects 2>/dev/null | awk -v me="$me" '
   BEGIN {
     n = split("unix:0 linux:0 darwin:0 options:1 stats:2 os:3 addrmap:4 cache:5 abandon:5 " \
-              "segment:6 page:7 tls:8 heap:9 free:10 alloc-aligned:11 alloc:12 realloc:12 " \
-              "stats-print:13 override:14 override-darwin:14 zone:15 init:16", table, " ")
+              "segment:6 page:7 tls:8 stats-print:9 process:10 heap:11 free:12 alloc-aligned:13 " \
+              "alloc:14 realloc:14 override:15 override-darwin:15 zone:16", table, " ")
     for (i = 1; i <= n; i++) { split(table[i], kv, ":"); layer[kv[1]] = kv[2] + 0 }
   }
   {

@@ -1,9 +1,13 @@
-/* init.c - the process's life cycle: start (mi_process_init, run at load
- * by a constructor, and earlier, lazily, by the first allocation through
- * heap.c), exit (the statistics), and fork.  Nothing calls into it. */
+/* process.c - the process's life cycle: its start (mi_process_init, run
+ * by the first allocation, through heap.c, or at load by a constructor,
+ * whichever comes first), its exit (the statistics) and fork.  It sits
+ * below heap.c, which calls it, and above the layers whose locks it takes
+ * around a fork; so it is linked into every program that allocates, also
+ * from the static library, and its constructor and destructor with it. */
 #include "internal.h"
 
 static bool process_initialized;
+uintptr_t _mi_process_main_thread; /* the thread that started the process's mialloc */
 
 /* ---- fork -------------------------------------------------------------------- */
 
@@ -32,14 +36,17 @@ static void fork_child(void) {
 
 /* ---- process ------------------------------------------------------------------- */
 
-/* What allocation needs (options, the process cookie, the TLS key) is set
- * up by the first allocation (_mi_heap_process_init); the rest here, when
- * the library is loaded. */
 void mi_process_init(void) {
   if (process_initialized)
     return;
   process_initialized = true;
-  _mi_heap_process_init();
+  _mi_process_main_thread = _mi_thread_id(); /* the constructor's, or the first to allocate */
+  _mi_stats_start();
+  _mi_process_cookie = _mi_prim_random() | 1;
+  _mi_options_init();
+  if (mi_option_is_enabled(mi_option_show_stats) || mi_option_is_enabled(mi_option_verbose))
+    _mi_prim_keep_stderr(); /* the statistics at exit must find a way out */
+  _mi_tls_process_init();
   _mi_prim_atfork(fork_prepare, fork_parent, fork_child);
   _mi_verbose_message("mialloc %d.%d.%d, thread-local heap pointer: %s (slot %d)\n", MIALLOC_VERSION_MAJOR,
                       MIALLOC_VERSION_MINOR, MIALLOC_VERSION_PATCH, MI_TLS_NAME, MI_TLS_SLOT_INDEX);
@@ -50,7 +57,6 @@ void mi_process_init(void) {
 
 __attribute__((constructor)) static void mi_process_load(void) {
   mi_process_init();
-  mi_thread_init();
 }
 
 __attribute__((destructor)) static void mi_process_done(void) {
