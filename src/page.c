@@ -3,7 +3,6 @@
  * lists, collecting frees from the sharded lists, retiring pages, taking
  * over and looking after segments of exited threads, huge blocks. */
 #include "internal.h"
-#include <stdlib.h>
 
 #define MI_EXTEND_BYTES 4096  /* carve at most this much of a page at a time */
 #define MI_FULL_RECHECK 8     /* full pages re-examined per fresh page */
@@ -359,7 +358,7 @@ static mi_page_t *queue_find_free(mi_heap_t *heap, mi_page_queue_t *pq) {
  * queues, their blocks freed by others, and never be collected while it
  * allocates in other size classes. */
 static bool heap_reclaims(const mi_heap_t *heap) {
-  return !heap->no_reclaim && heap->tld->fresh_pages < (getenv("YOUNG") ? (size_t)atol(getenv("YOUNG")) : MI_RECLAIM_YOUNG);
+  return !heap->no_reclaim && heap->tld->fresh_pages < MI_RECLAIM_YOUNG;
 }
 
 /* A page of the bin with a free block: the queue's, one of a full page that
