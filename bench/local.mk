@@ -22,6 +22,8 @@
 	%reldir%/prodcons \
 	%reldir%/largewin \
 	%reldir%/cache-scratch \
+	%reldir%/threadchurn \
+	%reldir%/hugeblocks \
 	%reldir%/timeit
 
 check_PROGRAMS += $(%canon_reldir%_programs)
@@ -48,6 +50,14 @@ check_PROGRAMS += $(%canon_reldir%_programs)
 %canon_reldir%_cache_scratch_SOURCES = %reldir%/cache-scratch.c %reldir%/bench-common.h
 %canon_reldir%_cache_scratch_CFLAGS = $(%canon_reldir%_bench_cflags)
 %canon_reldir%_cache_scratch_LDFLAGS = $(%canon_reldir%_bench_ldflags)
+
+%canon_reldir%_threadchurn_SOURCES = %reldir%/threadchurn.c %reldir%/bench-common.h
+%canon_reldir%_threadchurn_CFLAGS = $(%canon_reldir%_bench_cflags)
+%canon_reldir%_threadchurn_LDFLAGS = $(%canon_reldir%_bench_ldflags)
+
+%canon_reldir%_hugeblocks_SOURCES = %reldir%/hugeblocks.c %reldir%/bench-common.h
+%canon_reldir%_hugeblocks_CFLAGS = $(%canon_reldir%_bench_cflags)
+%canon_reldir%_hugeblocks_LDFLAGS = $(%canon_reldir%_bench_ldflags)
 
 %canon_reldir%_timeit_SOURCES = %reldir%/timeit.c
 %canon_reldir%_timeit_CFLAGS = $(AM_CFLAGS)

@@ -14,7 +14,7 @@
 #   -t SECS      kill a run after SECS seconds of wall time (default 120)
 #   -o FILE      also write the raw measurements (one line per run) to FILE
 #   workload     any of: churn larson prodcons largewin cache-scratch
-#                (default: all of them)
+#                threadchurn hugeblocks (default: all of them)
 #
 # Environment:
 #   MIALLOC_LIB, MIMALLOC_LIB, JEMALLOC_LIB, TCMALLOC_LIB
@@ -32,7 +32,7 @@
 
 set -u
 
-ALL_WORKLOADS="churn larson prodcons largewin cache-scratch"
+ALL_WORKLOADS="churn larson prodcons largewin cache-scratch threadchurn hugeblocks"
 ALL_ALLOCS="mialloc glibc mimalloc jemalloc tcmalloc"
 
 RUNS=3

@@ -71,28 +71,48 @@ static bool segment_has_room(mi_segment_t *segment, size_t block_size) {
   return false;
 }
 
+/* The memory of the segment's free pages that is still committed, when
+ * it has pages of the kind that blocks of `block_size` take; 0 if none. */
+static size_t segment_free_committed(const mi_segment_t *segment, size_t block_size) {
+  mi_page_kind_t kind = block_size <= MI_SMALL_OBJ_MAX ? MI_PAGE_SMALL : MI_PAGE_MEDIUM;
+  if (segment->kind != kind || segment->used >= segment->page_count)
+    return 0;
+  size_t free = (segment->page_count - segment->used) * (segment->size / segment->page_count);
+  return free > segment->purged ? free - segment->purged : 1; /* purged: still a free page */
+}
+
 #define MI_ABANDONED_LOOK 16 /* segments looked at for one with room */
 
-/* Takes a segment with a page of `block_size` blocks with room off the
- * list, among the most recently abandoned; NULL when there is none. */
+/* Takes a segment off the list, among the most recently abandoned, that
+ * serves an allocation of `block_size` bytes: one with room in a page of
+ * such blocks, else the one with the most committed memory in free pages
+ * for them.  NULL when there is none. */
 mi_segment_t *_mi_abandoned_take_for(size_t block_size) {
   if (_mi_abandoned_count() == 0)
     return NULL;
-  mi_segment_t *found = NULL;
-  size_t n = 0;
+  mi_segment_t **found = NULL;
+  size_t best = 0, n = 0;
   _mi_lock(&abandoned_lock);
   for (mi_segment_t **pp = &abandoned; *pp != NULL && n < MI_ABANDONED_LOOK; pp = &(*pp)->next, n++) {
     if (segment_has_room(*pp, block_size)) {
-      found = *pp;
-      *pp = found->next;
-      atomic_store_explicit(&found->freed_due, 0, memory_order_relaxed);
+      found = pp;
       break;
     }
+    size_t committed = segment_free_committed(*pp, block_size);
+    if (committed > best) {
+      best = committed;
+      found = pp;
+    }
+  }
+  mi_segment_t *segment = found != NULL ? *found : NULL;
+  if (segment != NULL) {
+    *found = segment->next;
+    atomic_store_explicit(&segment->freed_due, 0, memory_order_relaxed);
   }
   _mi_unlock(&abandoned_lock);
-  if (found != NULL)
+  if (segment != NULL)
     atomic_fetch_sub_explicit(&abandoned_count, 1, memory_order_relaxed);
-  return found;
+  return segment;
 }
 
 /* Takes segments off the list: with `all`, every one due at `now` (as a

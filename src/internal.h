@@ -177,6 +177,7 @@ void _mi_addrmap_unlock(void);
 
 /* ---- segment.c ---- */
 mi_page_t *_mi_segment_page_alloc(mi_heap_t *heap, size_t block_size, size_t alignment);
+bool _mi_segment_has_free_page(mi_tld_t *tld, size_t block_size);
 bool _mi_segment_page_free(mi_page_t *page, mi_tld_t *tld);
 void _mi_segment_abandon_prepare(mi_segment_t *segment, mi_tld_t *tld, mi_segment_t **chain);
 void _mi_segment_take(mi_segment_t *segment, mi_tld_t *tld);

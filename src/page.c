@@ -7,7 +7,6 @@
 #define MI_EXTEND_BYTES 4096  /* carve at most this much of a page at a time */
 #define MI_FULL_RECHECK 8     /* full pages re-examined per fresh page */
 #define MI_RECLAIM_TRIES 8    /* abandoned segments taken over per fresh page */
-#define MI_RECLAIM_YOUNG 4    /* ... by a thread that has taken fewer fresh pages */
 
 const mi_page_t _mi_page_empty; /* has no free block: the empty heap's direct[] */
 
@@ -268,7 +267,8 @@ static void heap_reclaim(mi_heap_t *heap, mi_segment_t *segment) {
   }
 }
 
-/* Takes over an abandoned segment with room in a page of the queue's size. */
+/* Takes over an abandoned segment with room in a page of the queue's size,
+ * or a free page for it. */
 static bool heap_reclaim_for(mi_heap_t *heap, mi_page_queue_t *pq) {
   mi_segment_t *segment = _mi_abandoned_take_for(pq->block_size);
   if (segment == NULL)
@@ -326,7 +326,6 @@ static mi_page_t *page_fresh(mi_heap_t *heap, mi_page_queue_t *pq, uint8_t bin) 
   mi_page_t *page = _mi_segment_page_alloc(heap, pq->block_size, 0);
   if (page == NULL)
     return NULL;
-  heap->tld->fresh_pages++;
   _mi_page_init(page, heap, pq->block_size, bin, page->start, page->block_size);
   _mi_page_queue_push(heap, pq, page);
   return page;
@@ -350,15 +349,17 @@ static mi_page_t *queue_find_free(mi_heap_t *heap, mi_page_queue_t *pq) {
   return NULL;
 }
 
-/* A young thread (few fresh pages taken yet) starts on the segments of
- * threads that exited before it: their memory is in use already, and its
- * blocks go with theirs, so that short-lived threads do not each leave a
- * segment behind.  An older thread gets fresh pages of its own: the
- * abandoned segments' pages it took but did not use would sit in its
- * queues, their blocks freed by others, and never be collected while it
+/* A thread takes over a segment of an exited thread when it would
+ * otherwise need a new segment for the page it wants: the free pages of
+ * exited threads are so reused while still committed, rather than purged
+ * there and faulted in afresh elsewhere (a segment with room in a page of
+ * the bin is preferred).  Not for room alone, while it has free pages of
+ * its own: that would bring in pages of every size class, to sit in its
+ * queues with their blocks freed by others and never collected while it
  * allocates in other size classes. */
-static bool heap_reclaims(const mi_heap_t *heap) {
-  return !heap->no_reclaim && heap->tld->fresh_pages < MI_RECLAIM_YOUNG;
+static bool heap_reclaims(const mi_heap_t *heap, const mi_page_queue_t *pq) {
+  return !heap->no_reclaim && pq->block_size <= MI_MEDIUM_OBJ_MAX &&
+         !_mi_segment_has_free_page(heap->tld, pq->block_size);
 }
 
 /* A page of the bin with a free block: the queue's, one of a full page that
@@ -372,7 +373,7 @@ static mi_page_t *find_page(mi_heap_t *heap, uint8_t bin) {
   _mi_segments_purge(heap->tld, false);
   _mi_heap_collect_full(heap, MI_FULL_RECHECK);
   page = queue_find_free(heap, pq);
-  for (int i = 0; page == NULL && i < MI_RECLAIM_TRIES && heap_reclaims(heap) && heap_reclaim_for(heap, pq); i++)
+  for (int i = 0; page == NULL && i < MI_RECLAIM_TRIES && heap_reclaims(heap, pq) && heap_reclaim_for(heap, pq); i++)
     page = queue_find_free(heap, pq);
   if (page != NULL)
     return page;

@@ -196,6 +196,16 @@ static void segment_free(mi_segment_t *segment, mi_tld_t *tld) {
   _mi_cache_give(tld, segment);
 }
 
+static mi_page_kind_t segment_kind_for(size_t block_size) {
+  return block_size <= MI_SMALL_OBJ_MAX ? MI_PAGE_SMALL : MI_PAGE_MEDIUM;
+}
+
+/* Would a page for blocks of `block_size` (small or medium) come from a
+ * segment the thread has, rather than a new one? */
+bool _mi_segment_has_free_page(mi_tld_t *tld, size_t block_size) {
+  return segment_free_list(tld, segment_kind_for(block_size))->first != NULL;
+}
+
 /* Claim a free page of a small or medium segment, making a segment when
  * the thread has none with room. */
 static mi_page_t *segment_claim_page(mi_heap_t *heap, mi_page_kind_t kind) {
@@ -229,7 +239,7 @@ mi_page_t *_mi_segment_page_alloc(mi_heap_t *heap, size_t block_size, size_t ali
   mi_tld_t *tld = heap->tld;
   mi_page_t *page;
   if (block_size <= MI_MEDIUM_OBJ_MAX && alignment <= MI_MAX_ALIGN) {
-    page = segment_claim_page(heap, block_size <= MI_SMALL_OBJ_MAX ? MI_PAGE_SMALL : MI_PAGE_MEDIUM);
+    page = segment_claim_page(heap, segment_kind_for(block_size));
   } else {
     bool large = block_size <= MI_LARGE_OBJ_MAX && alignment <= MI_MAX_ALIGN;
     size_t header = segment_header_size();
@@ -312,27 +322,45 @@ bool _mi_segment_page_free(mi_page_t *page, mi_tld_t *tld) {
   return false;
 }
 
-/* Purge the free pages of one segment whose time has come; returns the
- * next pending purge time of the segment (0 when none). */
+/* Purge pages [first, last] of a segment, adjacent in memory: one call to
+ * the OS for all of them (each call costs a TLB flush on every core). */
+static void segment_purge_run(mi_segment_t *segment, size_t first, size_t last) {
+  size_t area;
+  uint8_t *start = segment_page_area(segment, first, &area);
+  uint8_t *end = segment_page_area(segment, last, &area) + area;
+  bool purged = _mi_os_purge(start, (size_t)(end - start)) > 0;
+  bool zero = _mi_option_get_fast(mi_option_purge_decommits) != 0;
+  for (size_t i = first; i <= last; i++) {
+    mi_page_t *page = _mi_segment_page(segment, i);
+    page->purge_pending = 0;
+    if (purged) {
+      segment_page_area(segment, i, &area);
+      page->is_purged = 1;
+      page->is_zero = zero;
+      segment->purged += area;
+    }
+  }
+}
+
+/* Purge the free pages of one segment whose time has come, neighbours
+ * together; returns the next pending purge time of the segment (0 when
+ * none). */
 static int64_t segment_purge(mi_segment_t *segment, int64_t now, bool force) {
   int64_t next = 0;
-  for (size_t i = 0; i < segment->page_count; i++) {
-    mi_page_t *page = _mi_segment_page(segment, i);
-    if (page->in_use || !page->purge_pending)
+  size_t run = 0, count = 0; /* pages [run, run + count) are due */
+  for (size_t i = 0; i <= segment->page_count; i++) {
+    mi_page_t *page = i < segment->page_count ? _mi_segment_page(segment, i) : NULL;
+    bool due = page != NULL && !page->in_use && page->purge_pending && (force || page->purge_at <= now);
+    if (due) {
+      if (count++ == 0)
+        run = i;
       continue;
-    if (force || page->purge_at <= now) {
-      size_t area;
-      uint8_t *start = segment_page_area(segment, i, &area);
-      size_t purged = _mi_os_purge(start, area);
-      page->purge_pending = 0;
-      if (purged > 0) {
-        page->is_purged = 1;
-        page->is_zero = _mi_option_get_fast(mi_option_purge_decommits) != 0;
-        segment->purged += area;
-      }
-    } else {
-      next = _mi_deadline_min(next, page->purge_at);
     }
+    if (count > 0)
+      segment_purge_run(segment, run, run + count - 1);
+    count = 0;
+    if (page != NULL && !page->in_use && page->purge_pending)
+      next = _mi_deadline_min(next, page->purge_at);
   }
   segment->purge_at = next;
   return next;

@@ -210,7 +210,6 @@ typedef struct mi_tld_s {
   struct mi_segment_s *cache[MI_TLD_CACHE_SLOTS]; /* free segments kept for this thread, */
   size_t cache_bytes;             /* their bytes (segment.c), */
   int64_t cache_due;              /* and the earliest of their expiries, or 0 */
-  size_t fresh_pages;             /* pages this thread took fresh from its segments */
   unsigned long long heartbeat;   /* calls of the deferred-free callback */
   bool in_deferred_free;          /* inside that callback */
   bool tls_conflict_counted;      /* this thread found the TLS slot taken */

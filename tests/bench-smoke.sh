@@ -1,5 +1,5 @@
 #!/bin/sh
-# bench-smoke.sh - bench/run.sh and its five workloads, made small, with
+# bench-smoke.sh - bench/run.sh and its seven workloads, made small, with
 # mialloc preloaded and with glibc: every program verifies the contents of
 # its blocks (larson and prodcons free them across threads), and run.sh
 # checks that the preload took effect and that each workload prints the
@@ -17,13 +17,16 @@ BENCH_ARGS_larson="4 20 1000 2000"
 BENCH_ARGS_prodcons="2 20000 2 64"
 BENCH_ARGS_largewin="600 32"
 BENCH_ARGS_cache_scratch="2 2000 100"
+BENCH_ARGS_threadchurn="6 4 300"
+BENCH_ARGS_hugeblocks="20 3"
 export BENCH_ARGS_churn BENCH_ARGS_larson BENCH_ARGS_prodcons BENCH_ARGS_largewin BENCH_ARGS_cache_scratch
+export BENCH_ARGS_threadchurn BENCH_ARGS_hugeblocks
 out=$(bash "$srcdir/bench/run.sh" -n 2 -a mialloc,glibc -t 120 -b "$top_builddir")
 status=$?
 echo "$out"
 [ "$status" -eq 0 ] || exit 1
-# run.sh skips an allocator it cannot preload: mialloc must have run all five
-echo "$out" | grep -Eq '^  mialloc( +[^ ]+){4} +5$' || {
-  echo "bench-smoke: mialloc did not complete the five workloads" >&2
+# run.sh skips an allocator it cannot preload: mialloc must have run all seven
+echo "$out" | grep -Eq '^  mialloc( +[^ ]+){4} +7$' || {
+  echo "bench-smoke: mialloc did not complete the seven workloads" >&2
   exit 1
 }
