@@ -73,16 +73,6 @@ static void ptr_owner(const void *p, bool foreign, mi_owner_t *owner) {
     owner->foreign = f;
 }
 
-/* Pushes a block onto the lock-free list of a page owned by another thread
- * (or by none, when its thread has exited). */
-static void free_xthread(mi_page_t *page, mi_block_t *block) {
-  mi_block_t *head = atomic_load_explicit(&page->xthread_free, memory_order_relaxed);
-  do {
-    block->next = head;
-  } while (!atomic_compare_exchange_weak_explicit(&page->xthread_free, &head, block, memory_order_release,
-                                                  memory_order_relaxed));
-}
-
 /* Everything mi_free's fast path leaves, for a pointer in a segment of
  * ours: other threads, full pages, aligned blocks, and the full checks. */
 static void free_checked(mi_segment_t *segment, mi_page_t *page, void *p) {
@@ -91,9 +81,13 @@ static void free_checked(mi_segment_t *segment, mi_page_t *page, void *p) {
     return;
   uintptr_t owner = __atomic_load_n(&segment->thread_id, __ATOMIC_RELAXED);
   if (owner != _mi_thread_id()) {
-    if (owner == 0) /* abandoned: before the push, while the block keeps it alive */
-      _mi_abandoned_freed(segment);
-    free_xthread(page, block);
+    /* another thread's block (or an exited one's): the freeing thread's
+     * data holds it back for a batched push (page.c), so a thread that only
+     * frees gets its heap here, as one that allocates would */
+    mi_heap_t *heap = _mi_tls_resolve();
+    if (heap->thread_id != _mi_thread_id())
+      heap = _mi_heap_init_thread();
+    _mi_page_free_remote(heap != NULL ? heap->tld : NULL, page, block);
     return;
   }
   /* a freed block links into its page or ends a list: only then look */

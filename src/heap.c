@@ -77,6 +77,7 @@ static bool page_move_to_backing(mi_heap_t *heap, mi_page_queue_t *pq, mi_page_t
   mi_heap_t *backing = arg;
   _mi_page_queue_remove(heap, pq, page);
   page->heap = backing;
+  __atomic_store_n(&page->backing, 1, __ATOMIC_RELAXED);
   _mi_page_queue_push(backing, _mi_heap_queue_of(backing, page), page);
   return true;
 }
@@ -180,6 +181,7 @@ void mi_heap_collect(mi_heap_t *heap, bool force) {
   _mi_heap_visit_pages(heap, page_check, NULL);
 #endif
   _mi_deferred_free(heap, force);
+  _mi_page_xfree_flush(heap->tld);
   if (force && heap == heap->tld->backing)
     _mi_heap_reclaim_all(heap);
   _mi_heap_visit_pages(heap, page_collect, &force);
@@ -273,6 +275,7 @@ static void thread_done(void *value) {
     return;
   mi_tld_t *tld = heap->tld;
   mi_heap_t *backing = tld->backing;
+  _mi_page_xfree_flush(tld);
   _mi_heap_set_default(backing);
   while (tld->heaps != backing || backing->next != NULL) {
     mi_heap_t *h = tld->heaps == backing ? backing->next : tld->heaps;

@@ -118,6 +118,7 @@ void _mi_page_init(mi_page_t *page, mi_heap_t *heap, size_t block_size, uint8_t 
   atomic_store_explicit(&page->xthread_free, NULL, memory_order_relaxed);
   page->bin = bin;
   page->heap = heap;
+  __atomic_store_n(&page->backing, heap == heap->tld->backing, __ATOMIC_RELAXED);
   _mi_page_set_flags(page, 0);
   page->start = start;
   mi_assert(page->reserved >= 1 && ((uintptr_t)start % MI_MAX_ALIGN) == 0);
@@ -126,23 +127,106 @@ void _mi_page_init(mi_page_t *page, mi_heap_t *heap, size_t block_size, uint8_t 
   _mi_stat_increase(&_mi_stats.bins[bin], 1);
 }
 
-/* Move blocks freed by other threads into the local list. */
+/* ---- blocks freed by other threads ------------------------------------------ */
+
+/* Blocks of one page that a thread frees in a row are pushed onto the
+ * page's cross-thread list together, with one atomic operation: a push
+ * per block would wait, at each, for the block's cache line (the owner
+ * wrote it last) before the next.  At most this many are held back. */
+#define MI_XFREE_BATCH 128
+
+/* Such a group, when its blocks have room, is a unit: its first block
+ * records the last one and the count, and the link to it (the list's head,
+ * or the last block of the unit before it) has its low bit set, so that
+ * the owner takes the whole unit without walking through it.  The owner
+ * clears the bit as it collects, before malloc follows the link. */
+typedef struct mi_xfree_unit_s {
+  mi_block_t *next;
+  mi_block_t *last;
+  uintptr_t count;
+} mi_xfree_unit_t;
+
+#define MI_XFREE_UNIT ((uintptr_t)1)
+
+static void xfree_push(mi_page_t *page, mi_block_t *first, mi_block_t *last, uint32_t count) {
+  mi_segment_t *segment = _mi_ptr_segment(page);
+  if (__atomic_load_n(&segment->thread_id, __ATOMIC_RELAXED) == 0)
+    _mi_abandoned_freed(segment); /* before the push, while the blocks keep it alive */
+  mi_block_t *link = first;
+  if (count > 1 && page->block_size >= sizeof(mi_xfree_unit_t)) {
+    mi_xfree_unit_t *unit = (mi_xfree_unit_t *)first;
+    unit->last = last;
+    unit->count = count;
+    link = (mi_block_t *)((uintptr_t)first | MI_XFREE_UNIT);
+  }
+  mi_block_t *head = atomic_load_explicit(&page->xthread_free, memory_order_relaxed);
+  do {
+    last->next = head;
+  } while (!atomic_compare_exchange_weak_explicit(&page->xthread_free, &head, link, memory_order_release,
+                                                  memory_order_relaxed));
+}
+
+/* Push the blocks the thread holds back. */
+void _mi_page_xfree_flush(mi_tld_t *tld) {
+  mi_page_t *page = tld->xfree_page;
+  if (page == NULL)
+    return;
+  tld->xfree_page = NULL;
+  xfree_push(page, tld->xfree_first, tld->xfree_last, tld->xfree_count);
+  tld->xfree_count = 0;
+}
+
+/* Free a block of a page that another thread owns (or none, when its
+ * thread has exited).  With the freeing thread's `tld` (NULL for a thread
+ * without a heap), blocks of small and medium pages of backing heaps are
+ * held back to be pushed with the next ones of the same page; they stay
+ * counted as in use, so the page stays until they are pushed: when a
+ * block of another page is freed, after MI_XFREE_BATCH blocks, and when
+ * the thread allocates on a slow path, collects or exits. */
+void _mi_page_free_remote(mi_tld_t *tld, mi_page_t *page, mi_block_t *block) {
+  if (tld == NULL || page->block_size > MI_MEDIUM_OBJ_MAX || !__atomic_load_n(&page->backing, __ATOMIC_RELAXED)) {
+    xfree_push(page, block, block, 1);
+    return;
+  }
+  if (tld->xfree_page != page || tld->xfree_count >= MI_XFREE_BATCH) {
+    _mi_page_xfree_flush(tld);
+    tld->xfree_page = page;
+    tld->xfree_first = NULL;
+    tld->xfree_last = block;
+  }
+  block->next = tld->xfree_first;
+  tld->xfree_first = block;
+  tld->xfree_count++;
+}
+
+/* Move blocks freed by other threads into the local list: a walk over the
+ * units and single blocks of the list, not over every block. */
 static void page_collect_xthread(mi_page_t *page) {
   if (atomic_load_explicit(&page->xthread_free, memory_order_relaxed) == NULL)
     return;
-  mi_block_t *list = atomic_exchange_explicit(&page->xthread_free, NULL, memory_order_acquire);
-  if (list == NULL)
+  uintptr_t link = (uintptr_t)atomic_exchange_explicit(&page->xthread_free, NULL, memory_order_acquire);
+  if (link == 0)
     return;
-  uint32_t count = 1;
-  mi_block_t *tail = list;
-  while (tail->next != NULL) {
-    tail = tail->next;
-    count++;
+  mi_block_t *first = (mi_block_t *)(link & ~MI_XFREE_UNIT), *tail = NULL;
+  size_t count = 0;
+  while (link != 0) {
+    mi_block_t *block = (mi_block_t *)(link & ~MI_XFREE_UNIT);
+    if (link & MI_XFREE_UNIT) {
+      const mi_xfree_unit_t *unit = (const mi_xfree_unit_t *)block;
+      if (tail != NULL)
+        tail->next = block; /* the link without its mark */
+      count += unit->count;
+      tail = unit->last;
+    } else {
+      count++;
+      tail = block;
+    }
+    link = (uintptr_t)tail->next;
   }
   tail->next = page->local_free;
-  page->local_free = list;
+  page->local_free = first;
   mi_assert(count <= page->used);
-  page->used -= count;
+  page->used -= (uint32_t)count;
   if (page->heap != NULL)
     _mi_stat_counter(&_mi_stats.xthread_collects, 1);
 }
@@ -234,7 +318,9 @@ void _mi_heap_collect_full(mi_heap_t *heap, size_t max) {
 
 /* Take over a page of a reclaimed segment. */
 static void page_adopt(mi_heap_t *heap, mi_page_t *page) {
+  mi_assert(heap == heap->tld->backing); /* other heaps do not reclaim */
   page->heap = heap;
+  __atomic_store_n(&page->backing, 1, __ATOMIC_RELAXED);
   _mi_page_set_flags(page, page->flags & (uint8_t)~MI_PAGE_IN_FULL);
   _mi_stat_increase(&_mi_stats.pages, 1);
   _mi_stat_increase(&_mi_stats.bins[page->bin], 1);
@@ -332,6 +418,12 @@ static mi_page_t *page_fresh(mi_heap_t *heap, mi_page_queue_t *pq, uint8_t bin) 
 }
 
 static mi_page_t *queue_find_free(mi_heap_t *heap, mi_page_queue_t *pq) {
+  /* As on the small fast path, the other lists are collected only once
+   * `free` has run out: taking them earlier, on every medium malloc, would
+   * pull the cross-thread list's cache line from the threads freeing into
+   * it, one exchange per few blocks. */
+  if (pq->first != NULL && pq->first->free != NULL)
+    return pq->first;
   for (mi_page_t *page = pq->first, *next; page != NULL; page = next) {
     next = page->next;
     _mi_page_collect(page);
@@ -438,6 +530,7 @@ void *_mi_page_malloc(mi_heap_t *heap, size_t size, bool zero, size_t alignment)
   mi_page_t *page;
   mi_block_t *block;
   bool is_zero = false;
+  _mi_page_xfree_flush(heap->tld);
   if (size > MI_LARGE_OBJ_MAX || alignment > MI_MAX_ALIGN) {
     if (size > PTRDIFF_MAX) {
       _mi_error_message(ENOMEM, "allocation request is too large (%zu bytes)\n", size);

@@ -9,6 +9,8 @@
 /* ---- layout ------------------------------------------------------------- */
 
 _Static_assert(sizeof(mi_page_t) == (1 << MI_PAGE_SHIFT_IN_SEGMENT), "page descriptor size");
+_Static_assert(sizeof(void *) != 8 || offsetof(mi_page_t, xthread_free) == 64,
+               "cross-thread frees in the second cache line of a page descriptor");
 _Static_assert(sizeof(mi_segment_t) <= MI_SEGMENT_HEADER_SIZE, "segment header size");
 _Static_assert(MI_SEGMENT_HEADER_SIZE % MI_PAGE_START_ALIGN == 0, "page start alignment");
 

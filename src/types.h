@@ -16,7 +16,8 @@
  *   mi_page_t: descriptor of a page, kept in its segment's header.  All blocks
  *   of a page have one size.  Free blocks sit in three lists: `free` (allocate
  *   from), `local_free` (freed by the owner) and `xthread_free` (freed by other
- *   threads, lock-free).  A pointer finds its page in O(1): mask it down to
+ *   threads, lock-free, in units of blocks that one thread freed in a row:
+ *   page.c).  A pointer finds its page in O(1): mask it down to
  *   the segment, then index pages[] by its offset.  mi_free does it with
  *   one load instead, from the page window (addrmap.c), which also tells
  *   whether the pointer lies in a segment of ours.
@@ -113,10 +114,18 @@ typedef struct mi_page_s {
   uint8_t is_zero : 1;     /* the not-yet-carved part is known to be zero */
   uint8_t is_purged : 1;   /* its memory was given back to the OS */
   uint8_t purge_pending : 1;
+  uint8_t backing;         /* of a backing heap, or abandoned: never released
+                              with live blocks (mi_heap_destroy releases the
+                              pages of other heaps), so that other threads
+                              may hold its blocks back for a batched free.
+                              Read by them: atomic accesses */
   size_t block_size;
-  _Atomic(mi_block_t *) xthread_free;
   struct mi_heap_s *heap;
   uint8_t *start;          /* first block */
+  /* second cache line: blocks freed by other threads, away from the hot
+   * fields above, so that their frees do not take the line that the
+   * owner's malloc and free use */
+  _Atomic(mi_block_t *) xthread_free;
   struct mi_page_s *next;  /* in the heap's bin queue or full list */
   struct mi_page_s *prev;
   int64_t purge_at;        /* msecs when a free page's memory is purged */
@@ -213,6 +222,13 @@ typedef struct mi_tld_s {
   unsigned long long heartbeat;   /* calls of the deferred-free callback */
   bool in_deferred_free;          /* inside that callback */
   bool tls_conflict_counted;      /* this thread found the TLS slot taken */
+  /* blocks this thread freed into another thread's page, not yet pushed
+   * (page.c): a chain of xfree_count blocks from xfree_first to
+   * xfree_last, all of xfree_page, or nothing when that is NULL */
+  struct mi_page_s *xfree_page;
+  mi_block_t *xfree_first;
+  mi_block_t *xfree_last;
+  uint32_t xfree_count;
 } mi_tld_t;
 
 struct mi_heap_s {

@@ -113,9 +113,72 @@ START_TEST(remote_frees_count_when_collected) {
   ck_assert_int_eq(pthread_create(&t, NULL, free_all, blocks), 0);
   ck_assert_int_eq(pthread_join(t, NULL), 0);
   ck_assert_uint_eq(page->used, used);
-  ck_assert_uint_eq(list_length(atomic_load(&page->xthread_free)), N);
+  /* pushed when the thread exited, as one unit (the low bit of the link) */
+  uintptr_t head = (uintptr_t)atomic_load(&page->xthread_free);
+  ck_assert_msg(head != 0 && (head & 1) != 0, "%d blocks freed in a row arrive as one unit", N);
   ck_assert_uint_eq(_mi_page_live(page), 1); /* collects them */
   check_counts(page);
+  mi_free(keep);
+}
+END_TEST
+
+typedef struct held_s {
+  void **blocks;
+  size_t count;
+  pthread_barrier_t *barrier;
+} held_t;
+
+static void *free_hold_flush(void *arg) {
+  held_t *h = arg;
+  for (size_t i = 0; i < h->count; i++)
+    mi_free(h->blocks[i]);
+  pthread_barrier_wait(h->barrier); /* the main thread looks */
+  pthread_barrier_wait(h->barrier);
+  mi_collect(false); /* pushes what it holds back */
+  pthread_barrier_wait(h->barrier);
+  pthread_barrier_wait(h->barrier);
+  return NULL;
+}
+
+/* A thread that frees another thread's blocks holds some back to push
+ * them together, never more than a batch, and pushes them when it
+ * collects (or allocates, or exits). */
+START_TEST(remote_frees_held_back_are_bounded) {
+  enum { N = 300 };
+  void *blocks[N];
+  size_t n = 0;
+  mi_page_t *page = NULL;
+  for (size_t i = 0; i < N; i++) {
+    void *p = mi_malloc(96);
+    ck_assert_ptr_nonnull(p);
+    if (page == NULL)
+      page = page_of(p);
+    if (page_of(p) == page)
+      blocks[n++] = p;
+    else
+      mi_free(p);
+  }
+  ck_assert_uint_gt(n, 200);
+  void *keep = mi_malloc(96);
+  if (page_of(keep) != page) { /* the page was full: keep one of its blocks */
+    mi_free(keep);
+    keep = blocks[--n];
+  }
+  pthread_barrier_t barrier;
+  pthread_barrier_init(&barrier, NULL, 2);
+  held_t h = {blocks, n, &barrier};
+  pthread_t t;
+  ck_assert_int_eq(pthread_create(&t, NULL, free_hold_flush, &h), 0);
+  pthread_barrier_wait(&barrier);
+  size_t live = _mi_page_live(page);
+  ck_assert_msg(live > 1 && live <= 1 + 128, "%zu blocks freed, %zu not yet pushed", n, live - 1);
+  pthread_barrier_wait(&barrier);
+  pthread_barrier_wait(&barrier);
+  ck_assert_uint_eq(_mi_page_live(page), 1);
+  check_counts(page);
+  pthread_barrier_wait(&barrier);
+  ck_assert_int_eq(pthread_join(t, NULL), 0);
+  pthread_barrier_destroy(&barrier);
   mi_free(keep);
 }
 END_TEST
@@ -128,6 +191,7 @@ static Suite *page_suite(void) {
   tc = tcase_create("counts");
   tcase_add_test(tc, page_counts_live_blocks);
   tcase_add_test(tc, remote_frees_count_when_collected);
+  tcase_add_test(tc, remote_frees_held_back_are_bounded);
   suite_add_tcase(s, tc);
   return s;
 }
