@@ -126,6 +126,8 @@ typedef struct mi_page_s {
    * fields above, so that their frees do not take the line that the
    * owner's malloc and free use */
   _Atomic(mi_block_t *) xthread_free;
+  uint64_t block_div;      /* 2^64 / block_size, rounded up: the block of an
+                              offset by multiplication (_mi_page_block_of) */
   struct mi_page_s *next;  /* in the heap's bin queue or full list */
   struct mi_page_s *prev;
   int64_t purge_at;        /* msecs when a free page's memory is purged */

@@ -48,6 +48,31 @@ START_TEST(bins_cover_every_size_with_bounded_waste) {
 }
 END_TEST
 
+/* The block of any address in a page, for every size class with several
+ * blocks to a page: what free, usable_size and the checks of interior
+ * pointers rest on. */
+START_TEST(block_of_every_offset) {
+  for (uint8_t bin = 1; bin < MI_BIN_HUGE && _mi_bin_size(bin) <= MI_MEDIUM_OBJ_MAX; bin++) {
+    size_t size = _mi_bin_size(bin);
+    uint8_t *p = mi_malloc(size);
+    ck_assert_ptr_nonnull(p);
+    mi_page_t *page = page_of(p);
+    ck_assert_uint_eq(page->block_size, size);
+    ck_assert_uint_gt(page->reserved, 1);
+    uintptr_t start = (uintptr_t)page->start, end = start + (uintptr_t)page->reserved * size;
+    for (uintptr_t a = start; a < end; a++) {
+      uintptr_t expect = start + (a - start) / size * size;
+      if ((uintptr_t)_mi_page_block_of(page, (void *)a) != expect)
+        ck_abort_msg("size %zu: %p gives %p, not %p", size, (void *)a, (void *)_mi_page_block_of(page, (void *)a),
+                     (void *)expect);
+    }
+    ck_assert_ptr_null(_mi_page_block_of(page, (void *)end));
+    ck_assert_ptr_null(_mi_page_block_of(page, (void *)(start - 1)));
+    mi_free(p);
+  }
+}
+END_TEST
+
 /* malloc leaves `used` alone; frees take it down; collecting the local
  * list sets it to capacity; the live count is what was not freed. */
 START_TEST(page_counts_live_blocks) {
@@ -187,6 +212,7 @@ static Suite *page_suite(void) {
   Suite *s = suite_create("page");
   TCase *tc = tcase_create("bins");
   tcase_add_test(tc, bins_cover_every_size_with_bounded_waste);
+  tcase_add_test(tc, block_of_every_offset);
   suite_add_tcase(s, tc);
   tc = tcase_create("counts");
   tcase_add_test(tc, page_counts_live_blocks);
