@@ -282,6 +282,7 @@ static void thread_done(void *value) {
     mi_heap_delete(h);
   }
   _mi_heap_collect_abandon(backing);
+  _mi_stats_local_flush(&tld->stats);
   _mi_stat_decrease(&_mi_stats.threads, 1);
   _mi_heap_set_default(&_mi_heap_empty);
   _mi_heap_slot_free((mi_thread_data_t *)((uint8_t *)tld - offsetof(mi_thread_data_t, tld)));

@@ -286,6 +286,14 @@ size_t _mi_darwin_interposed(void);
 void _mi_stat_increase(mi_stat_count_t *stat, int64_t amount);
 void _mi_stat_decrease(mi_stat_count_t *stat, int64_t amount);
 void _mi_stat_counter(int64_t *counter, int64_t amount);
+void _mi_stats_local_flush(mi_stats_local_t *local);
+#define MI_STATS_LOCAL_UPDATES 256 /* a thread's counters go to _mi_stats after this many */
+/* Count in a thread's own counters (a field of `local`). */
+static inline void _mi_stat_local(mi_stats_local_t *local, int64_t *counter, int64_t amount) {
+  *counter += amount;
+  if (mi_unlikely(++local->updates >= MI_STATS_LOCAL_UPDATES))
+    _mi_stats_local_flush(local);
+}
 void _mi_stats_print_at_exit(void);
 void _mi_stats_start(void);
 void _mi_stats_snapshot(mi_stats_t *to);

@@ -108,7 +108,7 @@ static void page_extend(mi_page_t *page) {
   page->capacity += (uint32_t)n;
   page->used += (uint32_t)n;
   if (page->heap != NULL)
-    _mi_stat_counter(&_mi_stats.bin_blocks[page->bin], (int64_t)n);
+    _mi_stat_local(&page->heap->tld->stats, &page->heap->tld->stats.bin_blocks[page->bin], (int64_t)n);
 }
 
 void _mi_page_init(mi_page_t *page, mi_heap_t *heap, size_t block_size, uint8_t bin, uint8_t *start,
@@ -233,7 +233,7 @@ static void page_collect_xthread(mi_page_t *page) {
   mi_assert(count <= page->used);
   page->used -= (uint32_t)count;
   if (page->heap != NULL)
-    _mi_stat_counter(&_mi_stats.xthread_collects, 1);
+    _mi_stat_local(&page->heap->tld->stats, &page->heap->tld->stats.xthread_collects, 1);
 }
 
 /* Make `free` non-empty if anything was freed: the local list is taken only

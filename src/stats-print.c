@@ -114,7 +114,15 @@ static void stats_print(const mi_stats_t *s, printer_t *pr) {
   print_process(pr);
 }
 
+/* The calling thread's own counters into the process's (stats.c). */
+void mi_stats_merge(void) {
+  mi_heap_t *heap = _mi_tls_resolve();
+  if (heap->thread_id == _mi_thread_id())
+    _mi_stats_local_flush(&heap->tld->stats);
+}
+
 void mi_stats_print_out(mi_output_fun *out, void *arg) {
+  mi_stats_merge();
   mi_stats_t snapshot;
   _mi_stats_snapshot(&snapshot);
   printer_t pr = {out, arg};

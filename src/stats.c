@@ -1,7 +1,9 @@
 /* stats.c - statistics: one set of counters for the process, updated with
  * relaxed atomic operations on the slow paths only (page, segment and OS
- * events; never per allocation), so that peaks are exact process-wide.
- * stats-print.c prints them. */
+ * events; never per allocation), so that peaks are exact process-wide;
+ * the two counters of the most frequent events (blocks carved, cross-thread
+ * lists collected) are added up per thread first.  stats-print.c prints
+ * them. */
 #include "internal.h"
 
 
@@ -38,8 +40,16 @@ void _mi_stat_decrease(mi_stat_count_t *stat, int64_t amount) {
   __atomic_fetch_sub(&stat->current, amount, __ATOMIC_RELAXED);
 }
 
-/* Counts are process-wide already: nothing to merge (kept for the API). */
-void mi_stats_merge(void) {
+/* Add a thread's own counters to the process's (types.h: mi_stats_local_t);
+ * done every MI_STATS_LOCAL_UPDATES updates, when the thread exits, and
+ * when it prints or merges statistics. */
+void _mi_stats_local_flush(mi_stats_local_t *local) {
+  for (size_t bin = 0; bin < MI_BIN_COUNT; bin++)
+    if (local->bin_blocks[bin] != 0)
+      _mi_stat_counter(&_mi_stats.bin_blocks[bin], local->bin_blocks[bin]);
+  if (local->xthread_collects != 0)
+    _mi_stat_counter(&_mi_stats.xthread_collects, local->xthread_collects);
+  memset(local, 0, sizeof *local);
 }
 
 /* Start counting afresh: totals and peaks from now on; what is current

@@ -210,6 +210,16 @@ typedef struct mi_segment_list_s {
 } mi_segment_list_t;
 
 /* Thread-local data, shared by all heaps of a thread. */
+/* Counters of events that come every few dozen allocations, which a thread
+ * adds up alone and adds to the process's now and then (stats.c): a
+ * process-wide counter there would be a cache line that every core takes
+ * in turn. */
+typedef struct mi_stats_local_s {
+  int64_t bin_blocks[MI_BIN_COUNT];
+  int64_t xthread_collects;
+  uint32_t updates;               /* since the last addition to _mi_stats */
+} mi_stats_local_t;
+
 typedef struct mi_tld_s {
   uintptr_t thread_id;
   struct mi_heap_s *backing;      /* the heap the thread started with */
@@ -224,6 +234,7 @@ typedef struct mi_tld_s {
   unsigned long long heartbeat;   /* calls of the deferred-free callback */
   bool in_deferred_free;          /* inside that callback */
   bool tls_conflict_counted;      /* this thread found the TLS slot taken */
+  mi_stats_local_t stats;         /* not yet in _mi_stats */
   /* blocks this thread freed into another thread's page, not yet pushed
    * (page.c): a chain of xfree_count blocks from xfree_first to
    * xfree_last, all of xfree_page, or nothing when that is NULL */

@@ -208,6 +208,30 @@ START_TEST(remote_frees_held_back_are_bounded) {
 }
 END_TEST
 
+static void *carve_and_exit(void *arg) {
+  size_t size = *(size_t *)arg;
+  void *p[10];
+  for (size_t i = 0; i < 10; i++)
+    p[i] = mi_malloc(size);
+  for (size_t i = 0; i < 10; i++)
+    mi_free(p[i]);
+  return NULL;
+}
+
+/* The blocks a thread carves are counted in its own counters first
+ * (mi_stats_local_t): they reach the process's when it exits. */
+START_TEST(thread_counts_reach_the_process) {
+  size_t size = 3000;
+  uint8_t bin = _mi_bin(size);
+  int64_t before = __atomic_load_n(&_mi_stats.bin_blocks[bin], __ATOMIC_RELAXED);
+  pthread_t t;
+  ck_assert_int_eq(pthread_create(&t, NULL, carve_and_exit, &size), 0);
+  ck_assert_int_eq(pthread_join(t, NULL), 0);
+  int64_t after = __atomic_load_n(&_mi_stats.bin_blocks[bin], __ATOMIC_RELAXED);
+  ck_assert_int_ge(after - before, 10);
+}
+END_TEST
+
 static Suite *page_suite(void) {
   Suite *s = suite_create("page");
   TCase *tc = tcase_create("bins");
@@ -218,6 +242,7 @@ static Suite *page_suite(void) {
   tcase_add_test(tc, page_counts_live_blocks);
   tcase_add_test(tc, remote_frees_count_when_collected);
   tcase_add_test(tc, remote_frees_held_back_are_bounded);
+  tcase_add_test(tc, thread_counts_reach_the_process);
   suite_add_tcase(s, tc);
   return s;
 }
