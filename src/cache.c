@@ -1,8 +1,9 @@
 /* cache.c - free segments kept for reuse, before they go back to the OS.
  *
  * A segment whose pages are all free is kept mapped for a while (purge_delay
- * times arena_purge_mult msecs): first in its thread's own small cache (no
- * lock), then in the process-wide one, where the oldest make room for the
+ * times arena_purge_mult msecs): a one-chunk segment first in its thread's
+ * own small cache (no lock), then in the process-wide one, which also takes
+ * the larger segments of huge blocks, and where the oldest make room for the
  * newest and expired ones are unmapped by whoever allocates next on a slow
  * path.  A request takes the best fit: exactly one chunk for pages (split
  * off a larger segment), up to twice the size for a huge block (the block
@@ -65,12 +66,13 @@ static bool cache_better(size_t s, size_t best, size_t size, cache_fit_t fit) {
   return s >= size && (fit == FIT_AT_LEAST || s <= 2 * size) && (best == 0 || s < best);
 }
 
-/* The cached segment that best fits; NULL if none does. */
-static mi_segment_t *cache_pop(size_t size, cache_fit_t fit) {
+/* The cached segment that best fits, and fits better than a segment of
+ * `than` bytes (0: none); NULL if none does. */
+static mi_segment_t *cache_pop(size_t size, cache_fit_t fit, size_t than) {
   mi_segment_t **best = NULL;
   _mi_lock(&cache_lock);
   for (mi_segment_t **pp = &cache; *pp != NULL; pp = &(*pp)->next)
-    if (cache_better((*pp)->size, best != NULL ? (*best)->size : 0, size, fit))
+    if (cache_better((*pp)->size, best != NULL ? (*best)->size : than, size, fit))
       best = pp;
   mi_segment_t *segment = NULL;
   if (best != NULL) {
@@ -178,11 +180,12 @@ static mi_segment_t *segment_resize(mi_segment_t *segment, size_t size) {
 
 /* ---- the thread's own cache, before the process-wide one ------------------------ */
 
-/* Keeps a free segment for the thread, without a lock; the oldest one, if
- * one must make room, goes on to the process-wide cache. */
+/* Keeps a free one-chunk segment for the thread, without a lock (types.h:
+ * MI_TLD_CACHE_SLOTS); the oldest one, if one must make room, goes on to the
+ * process-wide cache. */
 static bool tld_cache_push(mi_tld_t *tld, mi_segment_t *segment) {
   int64_t delay = cache_delay();
-  if (delay == 0 || segment->size > MI_TLD_CACHE_BYTES / 2)
+  if (delay == 0 || segment->size != MI_SEGMENT_SIZE)
     return false;
   segment->purge_at = _mi_prim_clock_msecs() + (delay < 0 ? 0 : delay);
   segment->thread_id = 0;
@@ -196,32 +199,35 @@ static bool tld_cache_push(mi_tld_t *tld, mi_segment_t *segment) {
       else if (tld->cache[oldest] == NULL || s->purge_at < tld->cache[oldest]->purge_at)
         oldest = i;
     }
-    if (free_slot < MI_TLD_CACHE_SLOTS && tld->cache_bytes + segment->size <= MI_TLD_CACHE_BYTES)
+    if (free_slot < MI_TLD_CACHE_SLOTS)
       break;
-    mi_segment_t *evicted = tld->cache[oldest]; /* some slot holds one: the checks above */
+    mi_segment_t *evicted = tld->cache[oldest]; /* all slots hold one */
     tld->cache[oldest] = NULL;
-    tld->cache_bytes -= evicted->size;
     if (!cache_push(evicted))
       segment_release(evicted);
   }
   tld->cache[free_slot] = segment;
-  tld->cache_bytes += segment->size;
   if (delay > 0)
     tld->cache_due = _mi_deadline_min(tld->cache_due, segment->purge_at);
   return true;
 }
 
-static mi_segment_t *tld_cache_pop(mi_tld_t *tld, size_t size, cache_fit_t fit) {
+/* The slot of the thread's cached segment that best fits, or
+ * MI_TLD_CACHE_SLOTS if none does. */
+static size_t tld_cache_find(const mi_tld_t *tld, size_t size, cache_fit_t fit) {
   size_t best = MI_TLD_CACHE_SLOTS;
   for (size_t i = 0; i < MI_TLD_CACHE_SLOTS; i++)
     if (tld->cache[i] != NULL &&
         cache_better(tld->cache[i]->size, best < MI_TLD_CACHE_SLOTS ? tld->cache[best]->size : 0, size, fit))
       best = i;
-  if (best == MI_TLD_CACHE_SLOTS)
+  return best;
+}
+
+static mi_segment_t *tld_cache_take(mi_tld_t *tld, size_t slot) {
+  if (slot == MI_TLD_CACHE_SLOTS)
     return NULL;
-  mi_segment_t *segment = tld->cache[best];
-  tld->cache[best] = NULL;
-  tld->cache_bytes -= segment->size;
+  mi_segment_t *segment = tld->cache[slot];
+  tld->cache[slot] = NULL;
   return segment;
 }
 
@@ -235,7 +241,6 @@ static void tld_cache_collect(mi_tld_t *tld, int64_t now, bool force, bool flush
       continue;
     if (flush || force || s->purge_at <= now) {
       tld->cache[i] = NULL;
-      tld->cache_bytes -= s->size;
       if (force || !flush || !cache_push(s))
         segment_release(s);
     } else {
@@ -337,17 +342,20 @@ static mi_segment_t *reserve_pop(size_t size) {
  * twice that, or resized to it). */
 mi_segment_t *_mi_cache_take(mi_tld_t *tld, size_t size, bool huge) {
   cache_fit_t fit = huge ? FIT_NEAR : FIT_AT_LEAST;
-  mi_segment_t *segment = tld_cache_pop(tld, size, fit);
+  mi_segment_t *segment = tld_cache_take(tld, tld_cache_find(tld, size, fit));
   if (segment == NULL)
-    segment = cache_pop(size, fit);
+    segment = cache_pop(size, fit, 0);
   if (segment == NULL)
     segment = reserve_pop(size);
   if (segment != NULL && !huge && segment->size > size)
     segment_split(segment, size);
   if (segment == NULL && huge && _mi_option_get_fast(mi_option_limit_os_alloc) == 0) {
-    segment = tld_cache_pop(tld, size, FIT_ANY);
+    /* a resize costs a system call anyway: the best of both caches, the
+     * one that keeps most resident pages for the block */
+    size_t slot = tld_cache_find(tld, size, FIT_ANY);
+    segment = cache_pop(size, FIT_ANY, slot < MI_TLD_CACHE_SLOTS ? tld->cache[slot]->size : 0);
     if (segment == NULL)
-      segment = cache_pop(size, FIT_ANY);
+      segment = tld_cache_take(tld, slot);
     if (segment != NULL)
       segment = segment_resize(segment, size);
   }

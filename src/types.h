@@ -200,10 +200,12 @@ typedef struct mi_stats_s {
   int64_t lock_waits[MI_LOCK_COUNT]; /* ... that found it taken */
 } mi_stats_t;
 
-/* Free segments a thread keeps for itself before the process-wide cache:
- * reuse without the cache's lock. */
+/* Free one-chunk segments (pages of small, medium and large blocks) a
+ * thread keeps for itself before the process-wide cache: reuse without the
+ * cache's lock.  Larger ones, of huge blocks, go to the process-wide cache,
+ * where a request finds the closest fit among all of them: kept per thread
+ * they fitted worse (bench/largewin faulted in half as many pages again). */
 #define MI_TLD_CACHE_SLOTS 4
-#define MI_TLD_CACHE_BYTES ((size_t)64 << 20)
 
 typedef struct mi_segment_list_s {
   mi_segment_t *first;
@@ -228,9 +230,8 @@ typedef struct mi_tld_s {
   mi_segment_list_t medium_free;
   mi_segment_list_t all;          /* every segment owned by this thread */
   int64_t purge_due;              /* earliest pending purge, or 0 */
-  struct mi_segment_s *cache[MI_TLD_CACHE_SLOTS]; /* free segments kept for this thread, */
-  size_t cache_bytes;             /* their bytes (segment.c), */
-  int64_t cache_due;              /* and the earliest of their expiries, or 0 */
+  struct mi_segment_s *cache[MI_TLD_CACHE_SLOTS]; /* free segments kept for this thread (cache.c) */
+  int64_t cache_due;              /* the earliest of their expiries, or 0 */
   unsigned long long heartbeat;   /* calls of the deferred-free callback */
   bool in_deferred_free;          /* inside that callback */
   bool tls_conflict_counted;      /* this thread found the TLS slot taken */
