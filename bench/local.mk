@@ -62,12 +62,22 @@ check_PROGRAMS += $(%canon_reldir%_programs)
 %canon_reldir%_timeit_SOURCES = %reldir%/timeit.c
 %canon_reldir%_timeit_CFLAGS = $(AM_CFLAGS)
 
-EXTRA_DIST += %reldir%/fastpath.c %reldir%/fastpath.sh %reldir%/run.sh %reldir%/README.md
+EXTRA_DIST += %reldir%/fastpath.c %reldir%/fastpath.sh %reldir%/run.sh %reldir%/README.md \
+	%reldir%/peer/README.md %reldir%/peer/build.sh %reldir%/peer/run.sh %reldir%/peer/peer.sh
 
 # "bench" is also the name of a source directory, hence .PHONY.  "all"
 # builds libmialloc (run.sh preloads $(abs_builddir)/src/.libs/libmialloc.so);
 # the programs land in $(abs_builddir)/%reldir%/, where run.sh looks for them.
-.PHONY: bench
-bench:
+# "make bench" runs these workloads, then the peer benchmark (the 22
+# mimalloc-bench programs against mimalloc 3.4.3 and snmalloc, %reldir%/peer/)
+# when it is built in PEER_DIR or its sources are named (MIBENCH_GIT, ...);
+# "make bench-local" and "make bench-peer" run one of the two.  Options for
+# the peer runner go in PEER_ARGS, e.g. PEER_ARGS='-n 1 -w cfrac,larsonN'.
+.PHONY: bench bench-local bench-peer
+bench: bench-local
+	$(SHELL) $(srcdir)/%reldir%/peer/peer.sh -q $(abs_builddir) $(PEER_ARGS)
+bench-local:
 	$(MAKE) $(AM_MAKEFLAGS) all $(%canon_reldir%_programs:=$(EXEEXT))
 	$(SHELL) $(srcdir)/%reldir%/run.sh -b $(abs_builddir) $(BENCH_ARGS)
+bench-peer: all
+	$(SHELL) $(srcdir)/%reldir%/peer/peer.sh $(abs_builddir) $(PEER_ARGS)

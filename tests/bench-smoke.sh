@@ -30,3 +30,17 @@ echo "$out" | grep -Eq '^  mialloc( +[^ ]+){4} +7$' || {
   echo "bench-smoke: mialloc did not complete the seven workloads" >&2
   exit 1
 }
+# "make bench" runs the peer suite only where it is built: without it,
+# bench/peer/peer.sh -q says so and succeeds, and without -q it fails.
+empty=$(mktemp -d) || exit 1
+skip=$(PEER_DIR=$empty sh "$srcdir/bench/peer/peer.sh" -q "$top_builddir" 2>&1)
+qstatus=$?
+PEER_DIR=$empty sh "$srcdir/bench/peer/peer.sh" "$top_builddir" >/dev/null 2>&1
+fstatus=$?
+rmdir "$empty"
+echo "$skip"
+if [ "$qstatus" -ne 0 ] || [ "$fstatus" -ne 1 ] ||
+   ! echo "$skip" | grep -q '^peer benchmark skipped: .*libmimalloc-3.4.3.so is missing'; then
+  echo "bench-smoke: peer.sh without a built suite: -q gave $qstatus, plain gave $fstatus" >&2
+  exit 1
+fi
