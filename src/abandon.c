@@ -74,8 +74,7 @@ static bool segment_has_room(mi_segment_t *segment, size_t block_size) {
 /* The memory of the segment's free pages that is still committed, when
  * it has pages of the kind that blocks of `block_size` take; 0 if none. */
 static size_t segment_free_committed(const mi_segment_t *segment, size_t block_size) {
-  mi_page_kind_t kind = block_size <= MI_SMALL_OBJ_MAX ? MI_PAGE_SMALL : MI_PAGE_MEDIUM;
-  if (segment->kind != kind || segment->used >= segment->page_count)
+  if (segment->kind != _mi_page_kind_for(block_size) || segment->used >= segment->page_count)
     return 0;
   size_t free = (segment->page_count - segment->used) * (segment->size / segment->page_count);
   return free > segment->purged ? free - segment->purged : 1; /* purged: still a free page */

@@ -110,6 +110,12 @@ static inline void _mi_page_set_flags(mi_page_t *page, uint8_t flags) {
 static inline uint8_t _mi_page_flags(const mi_page_t *page) {
   return __atomic_load_n(&page->flags, __ATOMIC_RELAXED);
 }
+/* The kind of page (and segment) that blocks of `block_size` bytes, small
+ * or medium, go in. */
+static inline mi_page_kind_t _mi_page_kind_for(size_t block_size) {
+  return block_size <= MI_SMALL_OBJ_MAX ? MI_PAGE_SMALL : MI_PAGE_MEDIUM;
+}
+
 /* Walks the pages in use of a segment:
  *   size_t i = 0, live = segment->used;
  *   for (mi_page_t *page; (page = _mi_segment_next_used(segment, &i, &live)) != NULL;)

@@ -198,14 +198,10 @@ static void segment_free(mi_segment_t *segment, mi_tld_t *tld) {
   _mi_cache_give(tld, segment);
 }
 
-static mi_page_kind_t segment_kind_for(size_t block_size) {
-  return block_size <= MI_SMALL_OBJ_MAX ? MI_PAGE_SMALL : MI_PAGE_MEDIUM;
-}
-
 /* Would a page for blocks of `block_size` (small or medium) come from a
  * segment the thread has, rather than a new one? */
 bool _mi_segment_has_free_page(mi_tld_t *tld, size_t block_size) {
-  return segment_free_list(tld, segment_kind_for(block_size))->first != NULL;
+  return segment_free_list(tld, _mi_page_kind_for(block_size))->first != NULL;
 }
 
 /* Claim a free page of a small or medium segment, making a segment when
@@ -241,7 +237,7 @@ mi_page_t *_mi_segment_page_alloc(mi_heap_t *heap, size_t block_size, size_t ali
   mi_tld_t *tld = heap->tld;
   mi_page_t *page;
   if (block_size <= MI_MEDIUM_OBJ_MAX && alignment <= MI_MAX_ALIGN) {
-    page = segment_claim_page(heap, segment_kind_for(block_size));
+    page = segment_claim_page(heap, _mi_page_kind_for(block_size));
   } else {
     bool large = block_size <= MI_LARGE_OBJ_MAX && alignment <= MI_MAX_ALIGN;
     size_t header = segment_header_size();

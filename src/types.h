@@ -169,7 +169,7 @@ typedef struct mi_stat_count_s {
 
 /* The process-wide locks, named in the statistics' count of waits. */
 typedef enum mi_lock_id_e {
-  MI_LOCK_CACHE,     /* the segment cache (segment.c) */
+  MI_LOCK_CACHE,     /* the free-segment cache (cache.c) */
   MI_LOCK_ABANDONED, /* segments of exited threads (abandon.c) */
   MI_LOCK_WINDOW,    /* growing the page window (addrmap.c) */
   MI_LOCK_MAPS,      /* committing the address maps (addrmap.c) */
