@@ -34,16 +34,12 @@ mi_page_queue_t *_mi_heap_queue_of(mi_heap_t *heap, const mi_page_t *page) {
   return &heap->bins[(page->flags & MI_PAGE_IN_FULL) ? MI_BIN_FULL : page->bin];
 }
 
-/* Point the direct entries of a small bin at the queue's first page. */
+/* Point the direct entry of a small bin at the queue's first page. */
 void _mi_heap_direct_update(mi_heap_t *heap, mi_page_queue_t *pq) {
   size_t bin = (size_t)(pq - heap->bins);
-  if (bin == MI_BIN_FULL || bin == MI_BIN_HUGE || pq->block_size > MI_SMALL_SIZE_MAX)
+  if (bin > MI_SMALL_BIN_MAX)
     return;
-  mi_page_t *page = pq->first != NULL ? pq->first : (mi_page_t *)&_mi_page_empty;
-  size_t lo = bin == 1 ? 0 : _mi_bin_size((uint8_t)(bin - 1)) / 16 + 1;
-  size_t hi = pq->block_size / 16;
-  for (size_t i = lo; i <= hi; i++)
-    heap->direct[i] = page;
+  heap->direct[bin] = pq->first != NULL ? pq->first : (mi_page_t *)&_mi_page_empty;
 }
 
 void _mi_page_queue_push(mi_heap_t *heap, mi_page_queue_t *pq, mi_page_t *page) {

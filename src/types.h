@@ -3,7 +3,7 @@
  * The picture:
  *
  *   thread --TLS--> mi_heap_t (default heap) ----> mi_tld_t (one per thread)
- *                     | direct[size/16] -> page with free blocks (fast path)
+ *                     | direct[bin_of[size]] -> page with free blocks (fast path)
  *                     | bins[bin]       -> queue of pages of one size class
  *                     | full            -> pages without free blocks
  *
@@ -60,7 +60,8 @@
 #define MI_LARGE_OBJ_MAX (1024 * 1024)   /* in a one-page segment; above: huge */
 
 #define MI_SMALL_SIZE_MAX 1024           /* served by heap->direct[] */
-#define MI_DIRECT_COUNT (MI_SMALL_SIZE_MAX / 16 + 1)
+#define MI_SMALL_BIN_MAX 20              /* _mi_bin(MI_SMALL_SIZE_MAX) */
+#define MI_DIRECT_COUNT (MI_SMALL_BIN_MAX + 1)
 
 /* Size classes: 16-byte steps up to 128, then four per doubling (at most
  * 25% internal waste, 12.5% on average).  Bin 0 is unused. */
@@ -246,7 +247,11 @@ typedef struct mi_tld_s {
 } mi_tld_t;
 
 struct mi_heap_s {
-  mi_page_t *direct[MI_DIRECT_COUNT]; /* size/16 -> page to allocate from */
+  mi_page_t *direct[MI_DIRECT_COUNT]; /* small bin -> page to allocate from */
+  uint8_t bin_of[MI_SMALL_SIZE_MAX + 1]; /* size -> its bin: one load, where
+                                           (size + 15) >> 4 would take two
+                                           instructions (the empty heap's
+                                           are all 0: direct[0] is empty) */
   mi_page_queue_t bins[MI_BIN_COUNT]; /* MI_BIN_FULL holds full pages */
   mi_tld_t *tld;
   uintptr_t thread_id;

@@ -48,6 +48,20 @@ START_TEST(bins_cover_every_size_with_bounded_waste) {
 }
 END_TEST
 
+/* The fast path's table gives every small size its bin. */
+START_TEST(fast_path_table_agrees_with_bins) {
+  mi_heap_t *heap = mi_heap_get_default();
+  ck_assert_uint_eq(heap->bin_of[0], 1);
+  for (size_t size = 1; size <= MI_SMALL_SIZE_MAX; size++)
+    ck_assert_msg(heap->bin_of[size] == _mi_bin(size), "size %zu: bin %u, table %u", size, _mi_bin(size),
+                  heap->bin_of[size]);
+  ck_assert_uint_eq(_mi_bin(MI_SMALL_SIZE_MAX), MI_SMALL_BIN_MAX);
+  void *p = mi_malloc(MI_SMALL_SIZE_MAX); /* the direct entry of the largest small bin */
+  ck_assert_ptr_eq(heap->direct[MI_SMALL_BIN_MAX], page_of(p));
+  mi_free(p);
+}
+END_TEST
+
 /* The block of any address in a page, for every size class with several
  * blocks to a page: what free, usable_size and the checks of interior
  * pointers rest on. */
@@ -237,6 +251,7 @@ static Suite *page_suite(void) {
   TCase *tc = tcase_create("bins");
   tcase_add_test(tc, bins_cover_every_size_with_bounded_waste);
   tcase_add_test(tc, block_of_every_offset);
+  tcase_add_test(tc, fast_path_table_agrees_with_bins);
   suite_add_tcase(s, tc);
   tc = tcase_create("counts");
   tcase_add_test(tc, page_counts_live_blocks);
