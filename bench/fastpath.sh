@@ -9,7 +9,7 @@
 # fast paths), and for every allocator (mialloc, glibc, mimalloc, jemalloc,
 # tcmalloc; through LD_PRELOAD, calling malloc and free) the instructions
 # of a whole pair: the allocator's, its PLT jumps and the occasional refill
-# of a free list, without the 8 instructions of the loop itself.
+# of a free list, without the 9 instructions of the loop itself.
 set -u
 BUILDDIR=.
 ALLOCS=mialloc,glibc,mimalloc,jemalloc,tcmalloc
@@ -30,7 +30,7 @@ CC=${CC:-cc}
 $CC -O2 -DMI_API -I"$SRC/../include" "$SRC/fastpath.c" -o "$TMP/fp-api" -L"$LIBDIR" -lmialloc || exit 2
 $CC -O2 "$SRC/fastpath.c" -o "$TMP/fp-libc" || exit 2
 
-LOOP=8 # the loop of fastpath.c around the two calls (see objdump -d)
+LOOP=9 # the loop of fastpath.c around the two calls and its store (see objdump -d)
 run() {   # run PROGRAM PRELOAD N -> callgrind output file name
   env ${2:+LD_PRELOAD=$2} LD_LIBRARY_PATH="$LIBDIR" valgrind --tool=callgrind \
     --callgrind-out-file="$TMP/cg.$3" "$1" "$3" >/dev/null 2>&1 || { echo "$0: callgrind failed" >&2; exit 1; }

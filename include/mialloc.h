@@ -194,6 +194,7 @@ typedef enum mi_option_e {
   mi_option_max_errors,         /* MIALLOC_MAX_ERRORS: error messages printed at most (default 16) */
   mi_option_max_warnings,       /* MIALLOC_MAX_WARNINGS: warnings printed at most (default 16) */
   mi_option_arena_purge_mult,   /* MIALLOC_ARENA_PURGE_MULT: free segments wait purge_delay times this (default 10) */
+  mi_option_secure,             /* MIALLOC_SECURE: 1 = check a thread's own freed blocks before reuse (default 0) */
   _mi_option_last
 } mi_option_t;
 

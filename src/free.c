@@ -32,6 +32,8 @@ static mi_block_t *block_find(mi_segment_t *segment, mi_page_t *page, const void
   return block;
 }
 
+#define MI_FREE_QUICK_LOOK 32 /* pages of at most this many blocks are looked through at once */
+
 /* Checks a pointer fully; returns its block, or NULL after reporting
  * (unless `who` is NULL: then quietly). */
 static mi_block_t *block_checked(mi_segment_t *segment, mi_page_t *page, const void *p, const char *who) {
@@ -79,6 +81,7 @@ static void free_checked(mi_segment_t *segment, mi_page_t *page, void *p) {
   mi_block_t *block = block_checked(segment, page, p, "mi_free");
   if (block == NULL)
     return;
+  bool keyed = block->key == page->key; /* freed already, most likely */
   uintptr_t owner = __atomic_load_n(&segment->thread_id, __ATOMIC_RELAXED);
   if (owner != _mi_thread_id()) {
     /* another thread's block (or an exited one's): the freeing thread's
@@ -87,18 +90,34 @@ static void free_checked(mi_segment_t *segment, mi_page_t *page, void *p) {
     mi_heap_t *heap = _mi_tls_resolve();
     if (heap->thread_id != _mi_thread_id())
       heap = _mi_heap_init_thread();
-    _mi_page_free_remote(heap != NULL ? heap->tld : NULL, page, block);
+    mi_tld_t *tld = heap != NULL ? heap->tld : NULL;
+    if (!keyed)
+      _mi_page_free_remote(tld, page, block);
+    else if (_mi_page_xfree_holds(tld, page, block))
+      _mi_double_free(p, "mi_free");
+    else
+      _mi_page_free_suspect_remote(page, block); /* the owner looks */
     return;
   }
-  /* a freed block links into its page or ends a list: only then look */
-  uintptr_t link = (uintptr_t)block->next;
-  bool maybe_free = link == 0 || (link >= (uintptr_t)page->start &&
-                                  link < (uintptr_t)page->start + _mi_page_area_size(page));
-  if (maybe_free && _mi_page_is_block_free(page, block)) {
-    _mi_error_message(EAGAIN, "mi_free: double free of %p\n", p);
-    return;
+  if (keyed) {
+    /* the usual double free, free(p) twice, is at a list's head; other
+     * blocks are looked for now in small pages, else at the owner's next
+     * collection, with all such blocks of the page in one pass */
+    int found = block == page->local_free || block == page->free ? 1 : -1;
+    if (found < 0 && page->capacity <= MI_FREE_QUICK_LOOK) {
+      _mi_page_take_xthread(page); /* the frees of other threads, into local_free */
+      found = _mi_page_find_free(page, block, MI_FREE_QUICK_LOOK);
+    }
+    if (found != 0) {
+      if (found > 0)
+        _mi_double_free(p, "mi_free");
+      else
+        _mi_page_free_suspect(page, block);
+      return;
+    }
   }
   mi_assert(page->used > 0);
+  block->key = page->key;
   block->next = page->local_free;
   page->local_free = block;
   if (page->flags & MI_PAGE_IN_FULL)
@@ -120,6 +139,11 @@ mi_decl_noinline void _mi_free_outside_window(void *p) {
     owner.foreign->free(p, owner.foreign_owner);
   else
     free_invalid(p, "mi_free", "not allocated by mialloc");
+}
+
+/* A block of this thread's page that carries the key (fast.h). */
+mi_decl_noinline void _mi_free_suspect(mi_page_t *page, mi_block_t *block) {
+  free_checked(_mi_ptr_segment(page), page, block);
 }
 
 /* p's window slice gave `page`, which this thread may not push to at once. */

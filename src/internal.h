@@ -229,6 +229,15 @@ void _mi_page_queue_remove(mi_heap_t *heap, mi_page_queue_t *pq, mi_page_t *page
 void _mi_page_unfull(mi_page_t *page);
 void _mi_page_free(mi_page_t *page);
 void _mi_heap_direct_update(mi_heap_t *heap, mi_page_queue_t *pq);
+/* Double-free detection (free.c, page.c): blocks carry their page's key
+ * while free (mi_block_t); one that is freed with the key on is looked for
+ * in the lists, by its owner (other threads hand it over). */
+void _mi_double_free(const void *p, const char *who);
+bool _mi_page_xfree_holds(const mi_tld_t *tld, const mi_page_t *page, const mi_block_t *block);
+void _mi_page_free_suspect(mi_page_t *page, mi_block_t *block);
+void _mi_page_free_suspect_remote(mi_page_t *page, mi_block_t *block);
+int _mi_page_find_free(const mi_page_t *page, const mi_block_t *block, size_t max);
+void _mi_page_take_xthread(mi_page_t *page);
 void _mi_heap_collect_full(mi_heap_t *heap, size_t max);
 void _mi_heap_reclaim_all(mi_heap_t *heap);
 void *_mi_page_huge_realloc(void *p, size_t newsize, bool zero);

@@ -96,9 +96,11 @@ static void page_extend(mi_page_t *page) {
   mi_block_t *block = (mi_block_t *)first;
   for (size_t i = 1; i < n; i++) {
     mi_block_t *next = (mi_block_t *)(first + i * bsize);
+    block->key = page->key;
     block->next = next;
     block = next;
   }
+  block->key = page->key;
   block->next = page->free;
   page->free = (mi_block_t *)first;
   page->capacity += (uint32_t)n;
@@ -109,6 +111,7 @@ static void page_extend(mi_page_t *page) {
 
 void _mi_page_init(mi_page_t *page, mi_heap_t *heap, size_t block_size, uint8_t bin, uint8_t *start,
                    size_t area) {
+  page->key = (uintptr_t)page;
   page->block_size = block_size;
   page->block_div = UINT64_MAX / block_size + 1;
   page->reserved = (uint32_t)(area / block_size);
@@ -117,6 +120,8 @@ void _mi_page_init(mi_page_t *page, mi_heap_t *heap, size_t block_size, uint8_t 
   page->free = NULL;
   page->local_free = NULL;
   atomic_store_explicit(&page->xthread_free, NULL, memory_order_relaxed);
+  atomic_store_explicit(&page->xthread_suspect, NULL, memory_order_relaxed);
+  page->local_suspect = NULL;
   page->bin = bin;
   page->heap = heap;
   __atomic_store_n(&page->backing, heap == heap->tld->backing, __ATOMIC_RELAXED);
@@ -142,7 +147,7 @@ void _mi_page_init(mi_page_t *page, mi_heap_t *heap, size_t block_size, uint8_t 
  * the owner takes the whole unit without walking through it.  The owner
  * clears the bit as it collects, before malloc follows the link. */
 typedef struct mi_xfree_unit_s {
-  mi_block_t *next;
+  mi_block_t block;
   mi_block_t *last;
   uintptr_t count;
 } mi_xfree_unit_t;
@@ -185,6 +190,7 @@ void _mi_page_xfree_flush(mi_tld_t *tld) {
  * block of another page is freed, after MI_XFREE_BATCH blocks, and when
  * the thread allocates on a slow path, collects or exits. */
 void _mi_page_free_remote(mi_tld_t *tld, mi_page_t *page, mi_block_t *block) {
+  block->key = page->key;
   if (tld == NULL || page->block_size > MI_MEDIUM_OBJ_MAX || !__atomic_load_n(&page->backing, __ATOMIC_RELAXED)) {
     xfree_push(page, block, block, 1);
     return;
@@ -202,7 +208,7 @@ void _mi_page_free_remote(mi_tld_t *tld, mi_page_t *page, mi_block_t *block) {
 
 /* Move blocks freed by other threads into the local list: a walk over the
  * units and single blocks of the list, not over every block. */
-static void page_collect_xthread(mi_page_t *page) {
+static void page_take_xthread(mi_page_t *page) {
   if (atomic_load_explicit(&page->xthread_free, memory_order_relaxed) == NULL)
     return;
   uintptr_t link = (uintptr_t)atomic_exchange_explicit(&page->xthread_free, NULL, memory_order_acquire);
@@ -232,11 +238,166 @@ static void page_collect_xthread(mi_page_t *page) {
     _mi_stat_local(&page->heap->tld->stats, &page->heap->tld->stats.xthread_collects, 1);
 }
 
+/* Is `block` held back by this thread (a batch not yet pushed)? */
+bool _mi_page_xfree_holds(const mi_tld_t *tld, const mi_page_t *page, const mi_block_t *block) {
+  if (tld == NULL || tld->xfree_page != page)
+    return false;
+  const mi_block_t *b = tld->xfree_first;
+  for (uint32_t n = 0; n < tld->xfree_count && b != NULL; n++, b = b->next)
+    if (b == block)
+      return true;
+  return false;
+}
+
+/* ---- blocks freed with the key on ------------------------------------------- */
+
+/* A block freed while it carried its page's key was most likely freed
+ * before, but may be in use with its first word never written since it
+ * was handed out (a fresh block carries the key too).  Only the owner may
+ * look through the page's lists: such blocks wait for it in a list of
+ * their own, xthread_suspect, linked through their first word (their
+ * second, the link of the free list they may be in, stays untouched), and
+ * stay counted as in use.  The links have MI_SUSPECT_LINK set, which the
+ * key never has, so a block freed yet again (and pushed with the key
+ * written over its link) ends the walk rather than misleading it. */
+#define MI_SUSPECT_LINK ((uintptr_t)8)
+#define MI_SUSPECT_BITS (MI_SMALL_PAGE_SIZE / 16) /* most blocks of a page */
+
+mi_decl_cold void _mi_double_free(const void *p, const char *who) {
+  _mi_error_message(EAGAIN, "%s: double free of %p\n", who != NULL ? who : "free", p);
+}
+
+void _mi_page_free_suspect(mi_page_t *page, mi_block_t *block) {
+  block->key = (uintptr_t)page->local_suspect | MI_SUSPECT_LINK;
+  page->local_suspect = block;
+}
+
+void _mi_page_free_suspect_remote(mi_page_t *page, mi_block_t *block) {
+  mi_segment_t *segment = _mi_ptr_segment(page);
+  if (__atomic_load_n(&segment->thread_id, __ATOMIC_RELAXED) == 0)
+    _mi_abandoned_freed(segment); /* as for any block freed into an abandoned segment */
+  mi_block_t *head = atomic_load_explicit(&page->xthread_suspect, memory_order_relaxed);
+  do {
+    block->key = (uintptr_t)head | MI_SUSPECT_LINK;
+  } while (!atomic_compare_exchange_weak_explicit(&page->xthread_suspect, &head, block, memory_order_release,
+                                                  memory_order_relaxed));
+}
+
+static size_t page_block_index(const mi_page_t *page, const mi_block_t *block) {
+  return (size_t)(((uintptr_t)block - (uintptr_t)page->start) / page->block_size);
+}
+
+/* Mark the blocks of a free list in `bits`; false if it is longer than
+ * the page could hold (a cycle: a double free that got through). */
+static bool mark_free_list(const mi_page_t *page, const mi_block_t *b, uint64_t *bits) {
+  for (size_t n = 0; b != NULL; b = b->next, n++) {
+    if (n >= page->capacity)
+      return false;
+    size_t i = page_block_index(page, b);
+    bits[i / 64] |= (uint64_t)1 << (i % 64);
+  }
+  return true;
+}
+
+/* The owner's check of the waiting blocks, after the cross-thread list is
+ * collected: those in a free list were freed twice (reported, and left
+ * there), the others were in use and are freed now.  One pass over the
+ * free lists for all of them. */
+static void page_check_suspects(mi_page_t *page, mi_block_t *block, uint64_t *bits, bool marked) {
+  while (block != NULL) {
+    uintptr_t link = block->key;
+    block->key = page->key;
+    size_t i = page_block_index(page, block);
+    bool is_free = marked ? (bits[i / 64] >> (i % 64)) & 1 : _mi_page_is_block_free(page, block);
+    if (is_free) {
+      _mi_double_free(block, NULL);
+    } else {
+      block->next = page->local_free;
+      page->local_free = block;
+      mi_assert(page->used > 0);
+      page->used--;
+      if (marked)
+        bits[i / 64] |= (uint64_t)1 << (i % 64);
+    }
+    if (!(link & MI_SUSPECT_LINK))
+      break; /* freed once more while waiting: the rest is lost, not followed */
+    block = (mi_block_t *)(link & ~MI_SUSPECT_LINK);
+  }
+}
+
+static void page_collect_suspects(mi_page_t *page) {
+  mi_block_t *local = page->local_suspect;
+  if (local == NULL && atomic_load_explicit(&page->xthread_suspect, memory_order_relaxed) == NULL)
+    return;
+  page->local_suspect = NULL;
+  mi_block_t *remote = atomic_exchange_explicit(&page->xthread_suspect, NULL, memory_order_acquire);
+  uint64_t bits[MI_SUSPECT_BITS / 64];
+  bool marked = page->reserved <= MI_SUSPECT_BITS;
+  if (marked) {
+    memset(bits, 0, (page->reserved + 63) / 64 * sizeof bits[0]);
+    marked = mark_free_list(page, page->free, bits) && mark_free_list(page, page->local_free, bits);
+  }
+  page_check_suspects(page, local, bits, marked);
+  page_check_suspects(page, remote, bits, marked);
+}
+
+/* Everything other threads freed, into the local list. */
+static void page_collect_xthread(mi_page_t *page) {
+  page_take_xthread(page);
+  page_collect_suspects(page);
+}
+
+void _mi_page_take_xthread(mi_page_t *page) {
+  page_take_xthread(page);
+}
+
 /* Make `free` non-empty if anything was freed: the local list is taken only
  * when `free` has run out, which keeps recently freed blocks cache-warm. */
+/* With MIALLOC_SECURE: the owner's fast-path frees were pushed unchecked
+ * (checking each there would cost about 16 instructions per block, as
+ * much again as a malloc and free; here it is the same, but only when
+ * asked for): before malloc hands
+ * them out again, each must be a block of the page (not a pointer into
+ * one) that still carries the key (not written since it was freed), and
+ * the list no longer than what was freed (a cycle: a block freed twice).
+ * A pointer into a block is reported and left out; at a block that was
+ * written, or past the count, the rest of the list is given up (left
+ * counted as in use), never followed.  Whether an offset is a multiple of
+ * block_size: for offsets below 2^32, offset * block_div wraps below
+ * block_div exactly then (Lemire, Kaser and Kurz). */
+static void page_check_local(mi_page_t *page) {
+  mi_block_t **link = &page->local_free;
+  uint32_t n = 0, freed = page->capacity - page->used;
+  const uintptr_t key = page->key, start = (uintptr_t)page->start;
+  const uint64_t limit = (uint64_t)page->capacity * page->block_size;
+  const uint64_t div = page->reserved == 1 ? 0 : page->block_div; /* one block: offset 0 only */
+  for (mi_block_t *b; (b = *link) != NULL;) {
+    uint64_t off = (uintptr_t)b - start;
+    if (mi_unlikely(n == freed || b->key != key)) {
+      _mi_error_message(EFAULT, "free list of page %p corrupted at %p: %s\n", (void *)page, (void *)b,
+                        n == freed ? "more blocks than were freed (a double free?)"
+                                   : "a freed block was written to (use after free or overflow)");
+      *link = NULL;
+      page->used += freed - n;
+      return;
+    }
+    if (mi_unlikely(off >= limit || (div != 0 && off * div >= div) || (div == 0 && off != 0))) {
+      _mi_error_message(EINVAL, "mi_free: invalid pointer %p: points inside a block\n", (void *)b);
+      *link = b->next;
+      page->used++;
+      freed--;
+      continue;
+    }
+    n++;
+    link = &b->next;
+  }
+}
+
 void _mi_page_collect(mi_page_t *page) {
   page_collect_xthread(page);
   if (page->free == NULL) {
+    if (mi_unlikely(mi_option_get(mi_option_secure) > 0))
+      page_check_local(page);
     page->free = page->local_free;
     page->local_free = NULL;
     page->used = page->capacity;
@@ -554,17 +715,29 @@ void *_mi_page_malloc(mi_heap_t *heap, size_t size, bool zero, size_t alignment)
   mi_assert(_mi_page_block_of(page, block) == block && page->used <= page->capacity);
   if (zero && !is_zero)
     memset(block, 0, page->block_size); /* all of it, for mi_rezalloc */
+  else if (zero)
+    memset(block, 0, sizeof *block); /* carving wrote key and link */
   return block;
 }
 
-/* True when `block` sits in one of the page's free lists (for diagnostics). */
-bool _mi_page_is_block_free(const mi_page_t *page, const mi_block_t *block) {
+/* Is `block` in one of the page's free lists: 1 yes, 0 no, -1 not known
+ * after `max` steps into a list. */
+int _mi_page_find_free(const mi_page_t *page, const mi_block_t *block, size_t max) {
   const mi_block_t *lists[2] = {page->free, page->local_free};
+  int answer = 0;
   for (size_t l = 0; l < 2; l++) {
     size_t n = 0;
-    for (const mi_block_t *b = lists[l]; b != NULL && n <= page->capacity; b = b->next, n++)
+    const mi_block_t *b = lists[l];
+    for (; b != NULL && n < max && n <= page->capacity; b = b->next, n++)
       if (b == block)
-        return true;
+        return 1;
+    if (b != NULL)
+      answer = -1;
   }
-  return false;
+  return answer;
+}
+
+/* True when `block` sits in one of the page's free lists. */
+bool _mi_page_is_block_free(const mi_page_t *page, const mi_block_t *block) {
+  return _mi_page_find_free(page, block, SIZE_MAX) == 1;
 }

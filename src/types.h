@@ -80,7 +80,12 @@
 #define MI_WINDOW_SLICES (MI_WINDOW_SIZE >> MI_SMALL_PAGE_SHIFT)
 #define MI_WINDOW_HEADROOM ((size_t)64 << 20) /* above the first segment */
 
+/* A free block: its first word holds its page's key (mi_page_t), its
+ * second the link.  A block freed again still carries the key, which sends
+ * mi_free to its checks (free.c); a block in use has the program's data
+ * there (rarely the key: then the checks find it in no list, and free it). */
 typedef struct mi_block_s {
+  uintptr_t key;
   struct mi_block_s *next;
 } mi_block_t;
 
@@ -98,6 +103,10 @@ typedef enum mi_page_kind_e {
 typedef struct mi_page_s {
   /* hot: the allocation and local-free fast paths touch only these */
   mi_block_t *free;
+  uintptr_t key;           /* what freed blocks carry in their first word:
+                              the descriptor's own address.  key and
+                              local_free, side by side, are what a local
+                              free writes into the block, in one copy */
   mi_block_t *local_free;
   uintptr_t owner;         /* thread id when mi_free may push locally without
                               a second look; 0 when flags are set or the page
@@ -122,13 +131,17 @@ typedef struct mi_page_s {
                               Read by them: atomic accesses */
   size_t block_size;
   struct mi_heap_s *heap;
-  uint8_t *start;          /* first block */
   /* second cache line: blocks freed by other threads, away from the hot
    * fields above, so that their frees do not take the line that the
    * owner's malloc and free use */
   _Atomic(mi_block_t *) xthread_free;
+  _Atomic(mi_block_t *) xthread_suspect; /* blocks other threads freed that
+                              carried the key: the owner checks each against
+                              its lists (linked through their key word) */
   uint64_t block_div;      /* 2^64 / block_size, rounded up: the block of an
                               offset by multiplication (_mi_page_block_of) */
+  uint8_t *start;          /* first block */
+  mi_block_t *local_suspect; /* the same, freed by the owner (page.c) */
   struct mi_page_s *next;  /* in the heap's bin queue or full list */
   struct mi_page_s *prev;
   int64_t purge_at;        /* msecs when a free page's memory is purged */

@@ -3,6 +3,8 @@
 # AM_TESTS_ENVIRONMENT before including it).
 #
 #   api        Check suites over the public API (tests/api.c)
+#   misuse     double and interior frees, writes after free: caught, and
+#              the heap sound afterwards (tests/misuse.c)
 #   addrmap    Check suites over the allocator's internals, linking
 #   page       src/libmicore.la: the address maps (tests/addrmap.c), size
 #   foreign    classes and page bookkeeping (tests/page.c), pointers of
@@ -33,8 +35,8 @@
 LOG_COMPILER = $(SHELL) $(srcdir)/%reldir%/timeout.sh
 
 if HAVE_CHECK
-check_PROGRAMS += %reldir%/api %reldir%/addrmap %reldir%/page %reldir%/foreign
-TESTS += %reldir%/api %reldir%/addrmap %reldir%/page %reldir%/foreign
+check_PROGRAMS += %reldir%/api %reldir%/misuse %reldir%/addrmap %reldir%/page %reldir%/foreign
+TESTS += %reldir%/api %reldir%/misuse %reldir%/addrmap %reldir%/page %reldir%/foreign
 else
 TESTS += %reldir%/no-check.sh
 endif
@@ -44,6 +46,11 @@ check_PROGRAMS += %reldir%/stress %reldir%/fork %reldir%/rss %reldir%/abandoned 
 %canon_reldir%_api_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -pthread
 %canon_reldir%_api_LDFLAGS = $(AM_LDFLAGS) -pthread
 %canon_reldir%_api_LDADD = src/libmialloc.la $(CHECK_LIBS)
+
+%canon_reldir%_misuse_SOURCES = %reldir%/misuse.c
+%canon_reldir%_misuse_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -pthread
+%canon_reldir%_misuse_LDFLAGS = $(AM_LDFLAGS) -pthread
+%canon_reldir%_misuse_LDADD = src/libmialloc.la $(CHECK_LIBS)
 
 %canon_reldir%_internal_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/src -DMIALLOC_BUILD
 %canon_reldir%_internal_cflags = $(AM_CFLAGS) $(CHECK_CFLAGS) -pthread
