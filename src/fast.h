@@ -16,7 +16,8 @@ static inline void *_mi_heap_malloc_small(mi_heap_t *heap, size_t size) {
   mi_block_t *block = page->free;
   if (mi_unlikely(block == NULL))
     return _mi_malloc_generic(size, heap, false, 0);
-  page->free = block->next;
+  page->free = mi_block_get(block, next);
+  mi_track_alloc(block, size, page->block_size, false);
   return block;
 }
 
@@ -33,8 +34,12 @@ static inline void *_mi_heap_malloc_zero(mi_heap_t *heap, size_t size, bool zero
     return _mi_heap_malloc(heap, size);
   if (size <= MI_SMALL_SIZE_MAX) {
     void *p = _mi_heap_malloc_small(heap, size);
-    if (p != NULL)
-      memset(p, 0, _mi_bin_size(_mi_bin(size)));
+    if (p != NULL) {
+      size_t usable = _mi_bin_size(_mi_bin(size));
+      mi_track_resize(p, usable, usable);
+      memset(p, 0, usable);
+      mi_track_resize(p, size, usable);
+    }
     return p;
   }
   return _mi_malloc_generic(size, heap, true, 0);
@@ -67,11 +72,13 @@ static inline void _mi_free(void *p) {
   mi_page_t *page = __atomic_load_n(&_mi_window_pages[off >> MI_SMALL_PAGE_SHIFT], __ATOMIC_RELAXED);
   if (mi_likely(__atomic_load_n(&page->owner, __ATOMIC_RELAXED) == _mi_thread_id())) {
     mi_block_t *block = (mi_block_t *)p;
+    mi_track_open(block, sizeof *block); /* in use, or free already */
     if (mi_unlikely(block->key == (uintptr_t)page)) {
       _mi_free_suspect(page, block);
       return;
     }
     memcpy(block, &page->key, sizeof *block); /* key, and local_free as the link */
+    mi_track_free(block, page->block_size);
     page->local_free = block;
     if (mi_unlikely(--page->used == 0))
       _mi_page_retire(page);

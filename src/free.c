@@ -81,7 +81,9 @@ static void free_checked(mi_segment_t *segment, mi_page_t *page, void *p) {
   mi_block_t *block = block_checked(segment, page, p, "mi_free");
   if (block == NULL)
     return;
+  mi_track_open(block, sizeof *block); /* in use, or free already */
   bool keyed = block->key == page->key; /* freed already, most likely */
+  mi_track_close(block, sizeof *block);
   uintptr_t owner = __atomic_load_n(&segment->thread_id, __ATOMIC_RELAXED);
   if (owner != _mi_thread_id()) {
     /* another thread's block (or an exited one's): the freeing thread's
@@ -91,8 +93,10 @@ static void free_checked(mi_segment_t *segment, mi_page_t *page, void *p) {
     if (heap->thread_id != _mi_thread_id())
       heap = _mi_heap_init_thread();
     mi_tld_t *tld = heap != NULL ? heap->tld : NULL;
-    if (!keyed)
+    if (!keyed) {
+      mi_track_free(block, page->block_size);
       _mi_page_free_remote(tld, page, block);
+    }
     else if (_mi_page_xfree_holds(tld, page, block))
       _mi_double_free(p, "mi_free");
     else
@@ -117,8 +121,9 @@ static void free_checked(mi_segment_t *segment, mi_page_t *page, void *p) {
     }
   }
   mi_assert(page->used > 0);
-  block->key = page->key;
-  block->next = page->local_free;
+  mi_track_free(block, page->block_size);
+  mi_block_set(block, key, page->key);
+  mi_block_set(block, next, page->local_free);
   page->local_free = block;
   if (page->flags & MI_PAGE_IN_FULL)
     _mi_page_unfull(page);
@@ -204,7 +209,10 @@ size_t _mi_usable_size_checked(const void *p, const char *who) {
 }
 
 size_t mi_usable_size(const void *p) {
-  return p == NULL ? 0 : _mi_usable_size_checked(p, "mi_usable_size");
+  size_t usable = p == NULL ? 0 : _mi_usable_size_checked(p, "mi_usable_size");
+  if (usable != 0)
+    mi_track_resize((void *)p, usable, usable); /* granted: a checker may not object to its use */
+  return usable;
 }
 
 size_t mi_malloc_usable_size(const void *p) {

@@ -138,7 +138,7 @@ static bool page_collect(mi_heap_t *heap, mi_page_queue_t *pq, mi_page_t *page, 
 #if MI_DEBUG
 static size_t list_length(const mi_page_t *page, const mi_block_t *b) {
   size_t n = 0;
-  for (; b != NULL && n <= page->capacity; b = b->next, n++)
+  for (; b != NULL && n <= page->capacity; b = mi_block_get(b, next), n++)
     mi_assert(_mi_page_block_of(page, b) == b);
   return n;
 }
@@ -378,19 +378,6 @@ bool mi_check_owned(const void *p) {
 
 #define MI_PAGE_MAX_BLOCKS (MI_SMALL_PAGE_SIZE / 16) /* the most blocks a page holds */
 
-/* Marks the blocks of a free list; a link that is not a block of the page
- * below `capacity` ends the walk (another thread may be changing it). */
-static void mark_list(const mi_page_t *page, const mi_block_t *list, size_t capacity, uint64_t *map) {
-  for (size_t n = 0; list != NULL && n < capacity; list = list->next, n++) {
-    if (_mi_page_block_of(page, list) != list)
-      return;
-    size_t i = (size_t)((const uint8_t *)list - page->start) / page->block_size;
-    if (i >= capacity)
-      return;
-    map[i / 64] |= (uint64_t)1 << (i % 64);
-  }
-}
-
 /* Calls fn on every block of the page that is on neither of its free lists,
  * until fn returns false.  Blocks freed by other threads and not collected
  * yet count as live; on a page of another running thread the answer is
@@ -400,12 +387,12 @@ bool _mi_page_visit_live(const mi_page_t *page, bool (*fn)(void *block, size_t s
   if (capacity > MI_PAGE_MAX_BLOCKS)
     capacity = MI_PAGE_MAX_BLOCKS;
   uint64_t map[MI_PAGE_MAX_BLOCKS / 64] = {0};
-  mark_list(page, page->free, capacity, map);
-  mark_list(page, page->local_free, capacity, map);
+  (void)_mi_page_mark_list(page, page->free, capacity, map);
+  (void)_mi_page_mark_list(page, page->local_free, capacity, map);
   for (size_t i = 0; i < capacity; i++) {
     if (map[i / 64] & ((uint64_t)1 << (i % 64)))
       continue;
-    if (!fn(page->start + i * page->block_size, page->block_size, arg))
+    if (!fn(_mi_page_start(page) + i * page->block_size, page->block_size, arg))
       return false;
   }
   return true;
@@ -430,7 +417,7 @@ static bool visit_page(mi_heap_t *heap, mi_page_queue_t *pq, mi_page_t *page, vo
   _mi_page_collect(page);
   size_t live = _mi_page_live(page);
   mi_heap_area_t area = {
-      .blocks = page->start,
+      .blocks = _mi_page_start(page),
       .reserved = (size_t)page->reserved * page->block_size,
       .committed = (size_t)page->capacity * page->block_size,
       .used = live,

@@ -7,6 +7,7 @@
 #include "types.h"
 #include "tls.h"
 #include "prim/prim.h"
+#include "track.h"
 
 #include <errno.h>
 #include <string.h>
@@ -102,6 +103,13 @@ static inline mi_page_t *_mi_segment_page(mi_segment_t *segment, size_t i) {
 /* Keep page->owner in step with flags and heap (see mi_page_t). */
 /* Other threads read flags and owner (relaxed): a remote mi_free compares
  * owner with its own id, and looks at MI_PAGE_HAS_ALIGNED. */
+/* The first block of a page. */
+static inline uint8_t *_mi_page_start(const mi_page_t *page) {
+  return (uint8_t *)_mi_ptr_segment(page) + page->start_offset;
+}
+static inline void _mi_page_set_start(mi_page_t *page, void *start) {
+  page->start_offset = (uint32_t)((uint8_t *)start - (uint8_t *)_mi_ptr_segment(page));
+}
 static inline void _mi_page_set_flags(mi_page_t *page, uint8_t flags) {
   uintptr_t owner = (flags == 0 && page->heap != NULL) ? page->heap->thread_id : 0;
   __atomic_store_n(&page->flags, flags, __ATOMIC_RELAXED);
@@ -238,6 +246,7 @@ void _mi_page_free_suspect(mi_page_t *page, mi_block_t *block);
 void _mi_page_free_suspect_remote(mi_page_t *page, mi_block_t *block);
 int _mi_page_find_free(const mi_page_t *page, const mi_block_t *block, size_t max);
 void _mi_page_take_xthread(mi_page_t *page);
+bool _mi_page_mark_list(const mi_page_t *page, const mi_block_t *b, size_t capacity, uint64_t *bits);
 void _mi_heap_collect_full(mi_heap_t *heap, size_t max);
 void _mi_heap_reclaim_all(mi_heap_t *heap);
 void *_mi_page_huge_realloc(void *p, size_t newsize, bool zero);

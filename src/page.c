@@ -12,7 +12,7 @@ const mi_page_t _mi_page_empty; /* has no free block: the empty heap's direct[] 
 
 /* The block of `page` that contains p, or NULL if p is outside its blocks. */
 mi_block_t *_mi_page_block_of(const mi_page_t *page, const void *p) {
-  uintptr_t start = (uintptr_t)page->start, addr = (uintptr_t)p;
+  uintptr_t start = (uintptr_t)_mi_page_start(page), addr = (uintptr_t)p;
   /* reserved and block_size do not change while the page is in use (other
    * threads call this too); capacity does */
   if (addr < start || addr >= start + (uintptr_t)page->reserved * page->block_size)
@@ -92,16 +92,18 @@ static void page_extend(mi_page_t *page) {
     n = 1;
   if (n > page->reserved - page->capacity)
     n = page->reserved - page->capacity;
-  uint8_t *first = page->start + (size_t)page->capacity * bsize;
+  uint8_t *first = _mi_page_start(page) + (size_t)page->capacity * bsize;
   mi_block_t *block = (mi_block_t *)first;
   for (size_t i = 1; i < n; i++) {
     mi_block_t *next = (mi_block_t *)(first + i * bsize);
-    block->key = page->key;
-    block->next = next;
+    mi_block_set(block, key, page->key); /* the memory may be a former block's */
+    mi_block_set(block, next, next);
+    mi_track_close(block, bsize);
     block = next;
   }
-  block->key = page->key;
-  block->next = page->free;
+  mi_block_set(block, key, page->key);
+  mi_block_set(block, next, page->free);
+  mi_track_close(block, bsize);
   page->free = (mi_block_t *)first;
   page->capacity += (uint32_t)n;
   page->used += (uint32_t)n;
@@ -126,7 +128,7 @@ void _mi_page_init(mi_page_t *page, mi_heap_t *heap, size_t block_size, uint8_t 
   page->heap = heap;
   __atomic_store_n(&page->backing, heap == heap->tld->backing, __ATOMIC_RELAXED);
   _mi_page_set_flags(page, 0);
-  page->start = start;
+  _mi_page_set_start(page, start);
   mi_assert(page->reserved >= 1 && ((uintptr_t)start % MI_MAX_ALIGN) == 0);
   page_extend(page);
   _mi_stat_increase(&_mi_stats.pages, 1);
@@ -161,13 +163,15 @@ static void xfree_push(mi_page_t *page, mi_block_t *first, mi_block_t *last, uin
   mi_block_t *link = first;
   if (count > 1 && page->block_size >= sizeof(mi_xfree_unit_t)) {
     mi_xfree_unit_t *unit = (mi_xfree_unit_t *)first;
+    mi_track_open(unit, sizeof *unit);
     unit->last = last;
     unit->count = count;
+    mi_track_close(unit, sizeof *unit);
     link = (mi_block_t *)((uintptr_t)first | MI_XFREE_UNIT);
   }
   mi_block_t *head = atomic_load_explicit(&page->xthread_free, memory_order_relaxed);
   do {
-    last->next = head;
+    mi_block_set(last, next, head);
   } while (!atomic_compare_exchange_weak_explicit(&page->xthread_free, &head, link, memory_order_release,
                                                   memory_order_relaxed));
 }
@@ -190,7 +194,7 @@ void _mi_page_xfree_flush(mi_tld_t *tld) {
  * block of another page is freed, after MI_XFREE_BATCH blocks, and when
  * the thread allocates on a slow path, collects or exits. */
 void _mi_page_free_remote(mi_tld_t *tld, mi_page_t *page, mi_block_t *block) {
-  block->key = page->key;
+  mi_block_set(block, key, page->key);
   if (tld == NULL || page->block_size > MI_MEDIUM_OBJ_MAX || !__atomic_load_n(&page->backing, __ATOMIC_RELAXED)) {
     xfree_push(page, block, block, 1);
     return;
@@ -201,7 +205,7 @@ void _mi_page_free_remote(mi_tld_t *tld, mi_page_t *page, mi_block_t *block) {
     tld->xfree_first = NULL;
     tld->xfree_last = block;
   }
-  block->next = tld->xfree_first;
+  mi_block_set(block, next, tld->xfree_first);
   tld->xfree_first = block;
   tld->xfree_count++;
 }
@@ -221,16 +225,18 @@ static void page_take_xthread(mi_page_t *page) {
     if (link & MI_XFREE_UNIT) {
       const mi_xfree_unit_t *unit = (const mi_xfree_unit_t *)block;
       if (tail != NULL)
-        tail->next = block; /* the link without its mark */
+        mi_block_set(tail, next, block); /* the link without its mark */
+      mi_track_open(unit, sizeof *unit);
       count += unit->count;
       tail = unit->last;
+      mi_track_close(unit, sizeof *unit);
     } else {
       count++;
       tail = block;
     }
-    link = (uintptr_t)tail->next;
+    link = (uintptr_t)mi_block_get(tail, next);
   }
-  tail->next = page->local_free;
+  mi_block_set(tail, next, page->local_free);
   page->local_free = first;
   mi_assert(count <= page->used);
   page->used -= (uint32_t)count;
@@ -243,7 +249,7 @@ bool _mi_page_xfree_holds(const mi_tld_t *tld, const mi_page_t *page, const mi_b
   if (tld == NULL || tld->xfree_page != page)
     return false;
   const mi_block_t *b = tld->xfree_first;
-  for (uint32_t n = 0; n < tld->xfree_count && b != NULL; n++, b = b->next)
+  for (uint32_t n = 0; n < tld->xfree_count && b != NULL; n++, b = mi_block_get(b, next))
     if (b == block)
       return true;
   return false;
@@ -268,7 +274,7 @@ mi_decl_cold void _mi_double_free(const void *p, const char *who) {
 }
 
 void _mi_page_free_suspect(mi_page_t *page, mi_block_t *block) {
-  block->key = (uintptr_t)page->local_suspect | MI_SUSPECT_LINK;
+  mi_block_set(block, key, (uintptr_t)page->local_suspect | MI_SUSPECT_LINK);
   page->local_suspect = block;
 }
 
@@ -278,22 +284,26 @@ void _mi_page_free_suspect_remote(mi_page_t *page, mi_block_t *block) {
     _mi_abandoned_freed(segment); /* as for any block freed into an abandoned segment */
   mi_block_t *head = atomic_load_explicit(&page->xthread_suspect, memory_order_relaxed);
   do {
-    block->key = (uintptr_t)head | MI_SUSPECT_LINK;
+    mi_block_set(block, key, (uintptr_t)head | MI_SUSPECT_LINK);
   } while (!atomic_compare_exchange_weak_explicit(&page->xthread_suspect, &head, block, memory_order_release,
                                                   memory_order_relaxed));
 }
 
 static size_t page_block_index(const mi_page_t *page, const mi_block_t *block) {
-  return (size_t)(((uintptr_t)block - (uintptr_t)page->start) / page->block_size);
+  return (size_t)(((uintptr_t)block - (uintptr_t)_mi_page_start(page)) / page->block_size);
 }
 
-/* Mark the blocks of a free list in `bits`; false if it is longer than
- * the page could hold (a cycle: a double free that got through). */
-static bool mark_free_list(const mi_page_t *page, const mi_block_t *b, uint64_t *bits) {
-  for (size_t n = 0; b != NULL; b = b->next, n++) {
-    if (n >= page->capacity)
+/* Marks in `bits` the blocks of a free list of the page; false, where
+ * the walk stops, at a link that is not a block of the page below its
+ * capacity or past `capacity` blocks (a cycle; or another thread changing
+ * the list, for the visits of heap.c). */
+bool _mi_page_mark_list(const mi_page_t *page, const mi_block_t *b, size_t capacity, uint64_t *bits) {
+  for (size_t n = 0; b != NULL; b = mi_block_get(b, next), n++) {
+    if (n >= capacity || _mi_page_block_of(page, b) != b)
       return false;
     size_t i = page_block_index(page, b);
+    if (i >= capacity)
+      return false;
     bits[i / 64] |= (uint64_t)1 << (i % 64);
   }
   return true;
@@ -305,14 +315,14 @@ static bool mark_free_list(const mi_page_t *page, const mi_block_t *b, uint64_t 
  * free lists for all of them. */
 static void page_check_suspects(mi_page_t *page, mi_block_t *block, uint64_t *bits, bool marked) {
   while (block != NULL) {
-    uintptr_t link = block->key;
-    block->key = page->key;
+    uintptr_t link = mi_block_get(block, key);
+    mi_block_set(block, key, page->key);
     size_t i = page_block_index(page, block);
     bool is_free = marked ? (bits[i / 64] >> (i % 64)) & 1 : _mi_page_is_block_free(page, block);
     if (is_free) {
       _mi_double_free(block, NULL);
     } else {
-      block->next = page->local_free;
+      mi_block_set(block, next, page->local_free);
       page->local_free = block;
       mi_assert(page->used > 0);
       page->used--;
@@ -335,7 +345,8 @@ static void page_collect_suspects(mi_page_t *page) {
   bool marked = page->reserved <= MI_SUSPECT_BITS;
   if (marked) {
     memset(bits, 0, (page->reserved + 63) / 64 * sizeof bits[0]);
-    marked = mark_free_list(page, page->free, bits) && mark_free_list(page, page->local_free, bits);
+    marked = _mi_page_mark_list(page, page->free, page->capacity, bits) &&
+             _mi_page_mark_list(page, page->local_free, page->capacity, bits);
   }
   page_check_suspects(page, local, bits, marked);
   page_check_suspects(page, remote, bits, marked);
@@ -366,30 +377,38 @@ void _mi_page_take_xthread(mi_page_t *page) {
  * block_size: for offsets below 2^32, offset * block_div wraps below
  * block_div exactly then (Lemire, Kaser and Kurz). */
 static void page_check_local(mi_page_t *page) {
-  mi_block_t **link = &page->local_free;
+  mi_block_t *prev = NULL; /* the link to b: page->local_free, or prev's */
   uint32_t n = 0, freed = page->capacity - page->used;
-  const uintptr_t key = page->key, start = (uintptr_t)page->start;
+  const uintptr_t key = page->key, start = (uintptr_t)_mi_page_start(page);
   const uint64_t limit = (uint64_t)page->capacity * page->block_size;
   const uint64_t div = page->reserved == 1 ? 0 : page->block_div; /* one block: offset 0 only */
-  for (mi_block_t *b; (b = *link) != NULL;) {
+  for (mi_block_t *b = page->local_free; b != NULL;) {
     uint64_t off = (uintptr_t)b - start;
-    if (mi_unlikely(n == freed || b->key != key)) {
+    mi_block_t *next = NULL;
+    bool bad = n == freed || mi_block_get(b, key) != key;
+    if (!bad && (off >= limit || (div != 0 && off * div >= div) || (div == 0 && off != 0))) {
+      _mi_error_message(EINVAL, "mi_free: invalid pointer %p: points inside a block\n", (void *)b);
+      next = mi_block_get(b, next); /* left out */
+      page->used++;
+      freed--;
+    } else if (bad) {
       _mi_error_message(EFAULT, "free list of page %p corrupted at %p: %s\n", (void *)page, (void *)b,
                         n == freed ? "more blocks than were freed (a double free?)"
                                    : "a freed block was written to (use after free or overflow)");
-      *link = NULL;
-      page->used += freed - n;
-      return;
-    }
-    if (mi_unlikely(off >= limit || (div != 0 && off * div >= div) || (div == 0 && off != 0))) {
-      _mi_error_message(EINVAL, "mi_free: invalid pointer %p: points inside a block\n", (void *)b);
-      *link = b->next;
-      page->used++;
-      freed--;
+      page->used += freed - n; /* the rest is given up */
+    } else {
+      n++;
+      prev = b;
+      b = mi_block_get(b, next);
       continue;
     }
-    n++;
-    link = &b->next;
+    if (prev == NULL)
+      page->local_free = next;
+    else
+      mi_block_set(prev, next, next);
+    b = next;
+    if (bad)
+      break;
   }
 }
 
@@ -410,7 +429,7 @@ void _mi_page_collect(mi_page_t *page) {
 size_t _mi_page_live(mi_page_t *page) {
   page_collect_xthread(page);
   size_t waiting = 0;
-  for (const mi_block_t *b = page->free; b != NULL && waiting < page->used; b = b->next)
+  for (const mi_block_t *b = page->free; b != NULL && waiting < page->used; b = mi_block_get(b, next))
     waiting++;
   mi_assert(waiting <= page->used);
   return page->used - waiting;
@@ -574,7 +593,7 @@ static mi_page_t *page_fresh(mi_heap_t *heap, mi_page_queue_t *pq, uint8_t bin) 
   mi_page_t *page = _mi_segment_page_alloc(heap, pq->block_size, 0);
   if (page == NULL)
     return NULL;
-  _mi_page_init(page, heap, pq->block_size, bin, page->start, page->block_size);
+  _mi_page_init(page, heap, pq->block_size, bin, _mi_page_start(page), page->block_size);
   _mi_page_queue_push(heap, pq, page);
   return page;
 }
@@ -641,7 +660,7 @@ static mi_page_t *huge_alloc(mi_heap_t *heap, size_t size, size_t alignment) {
   if (page == NULL)
     return NULL;
   mi_page_queue_t *pq = &heap->bins[MI_BIN_HUGE];
-  _mi_page_init(page, heap, page->block_size, MI_BIN_HUGE, page->start, page->block_size);
+  _mi_page_init(page, heap, page->block_size, MI_BIN_HUGE, _mi_page_start(page), page->block_size);
   _mi_stat_increase(&_mi_stats.huge, (int64_t)page->block_size);
   _mi_page_queue_push(heap, pq, page);
   page->free = NULL;
@@ -658,7 +677,7 @@ void *_mi_page_huge_realloc(void *p, size_t newsize, bool zero) {
   mi_page_t *page = &segment->pages[0];
   mi_heap_t *heap = page->heap;
   if (segment->kind != MI_PAGE_HUGE || heap == NULL || heap->thread_id != _mi_thread_id() ||
-      p != (uint8_t *)segment + MI_SEGMENT_HEADER_SIZE || page->start != p ||
+      p != (uint8_t *)segment + MI_SEGMENT_HEADER_SIZE || _mi_page_start(page) != p ||
       newsize > PTRDIFF_MAX - MI_SEGMENT_HEADER_SIZE - MI_SEGMENT_SIZE)
     return NULL;
   size_t block = _mi_huge_block_size(MI_SEGMENT_HEADER_SIZE, newsize);
@@ -677,13 +696,13 @@ void *_mi_page_huge_realloc(void *p, size_t newsize, bool zero) {
       return NULL;
     }
     page = &resized->pages[0];
-    page->start = (uint8_t *)resized + MI_SEGMENT_HEADER_SIZE;
+    _mi_page_set_start(page, (uint8_t *)resized + MI_SEGMENT_HEADER_SIZE);
     _mi_page_queue_push(heap, pq, page);
   }
   page->block_size = block;
   _mi_stat_decrease(&_mi_stats.huge, (int64_t)old_block);
   _mi_stat_increase(&_mi_stats.huge, (int64_t)block);
-  return page->start;
+  return _mi_page_start(page);
 }
 
 /* A block from the heap of this thread, found the slow way: empty free
@@ -700,23 +719,25 @@ void *_mi_page_malloc(mi_heap_t *heap, size_t size, bool zero, size_t alignment)
       return NULL;
     }
     page = huge_alloc(heap, size, alignment);
-    block = page != NULL ? (mi_block_t *)page->start : NULL;
+    block = page != NULL ? (mi_block_t *)_mi_page_start(page) : NULL;
     is_zero = page != NULL && page->is_zero;
   } else {
     page = find_page(heap, _mi_bin(size));
     block = page != NULL ? page->free : NULL;
     if (block != NULL)
-      page->free = block->next;
+      page->free = mi_block_get(block, next);
   }
   if (block == NULL) {
     errno = ENOMEM;
     return NULL;
   }
   mi_assert(_mi_page_block_of(page, block) == block && page->used <= page->capacity);
+  mi_track_open(block, page->block_size);
   if (zero && !is_zero)
     memset(block, 0, page->block_size); /* all of it, for mi_rezalloc */
   else if (zero)
     memset(block, 0, sizeof *block); /* carving wrote key and link */
+  mi_track_alloc(block, size, page->block_size, zero);
   return block;
 }
 
@@ -728,7 +749,7 @@ int _mi_page_find_free(const mi_page_t *page, const mi_block_t *block, size_t ma
   for (size_t l = 0; l < 2; l++) {
     size_t n = 0;
     const mi_block_t *b = lists[l];
-    for (; b != NULL && n < max && n <= page->capacity; b = b->next, n++)
+    for (; b != NULL && n < max && n <= page->capacity; b = mi_block_get(b, next), n++)
       if (b == block)
         return 1;
     if (b != NULL)

@@ -27,8 +27,10 @@ static void *heap_realloc(mi_heap_t *heap, void *p, size_t newsize, size_t align
   }
   bool aligned = alignment == 0 || (((uintptr_t)p + offset) & (alignment - 1)) == 0;
   /* in place while it fits and does not waste more than half */
-  if (newsize <= size && newsize >= size / 2 && aligned)
+  if (newsize <= size && newsize >= size / 2 && aligned) {
+    mi_track_resize(p, newsize, size);
     return p;
+  }
   /* a huge block staying huge: resized in its segment, or the segment with
    * mremap, not copied (it keeps the alignment of a plain block) */
   if (size > MI_LARGE_OBJ_MAX && newsize > MI_LARGE_OBJ_MAX && alignment <= MI_MAX_ALIGN && aligned) {
@@ -39,6 +41,7 @@ static void *heap_realloc(mi_heap_t *heap, void *p, size_t newsize, size_t align
   void *q = realloc_fresh(heap, newsize, alignment, offset, zero);
   if (q == NULL)
     return NULL;
+  mi_track_resize(p, size, size); /* all of it is copied */
   memcpy(q, p, size < newsize ? size : newsize);
   mi_free(p);
   return q;

@@ -198,6 +198,7 @@ static size_t page_index(const mi_page_t *page) {
 static void segment_free(mi_segment_t *segment, mi_tld_t *tld) {
   if (segment->kind <= MI_PAGE_MEDIUM)
     list_remove(segment_free_list(tld, segment->kind), segment);
+  mi_track_open(segment, segment->size); /* raw memory again, for headers or blocks */
   _mi_cache_give(tld, segment);
 }
 
@@ -263,7 +264,7 @@ mi_page_t *_mi_segment_page_alloc(mi_heap_t *heap, size_t block_size, size_t ali
        * up to MI_HUGE_ROUND: the segment around it is mapped in whole
        * chunks (room for realloc, and for reuse by a larger block), but
        * only that much is the block's */
-      page->start = (uint8_t *)segment + offset;
+      _mi_page_set_start(page, (uint8_t *)segment + offset);
       page->block_size = _mi_huge_block_size(offset, block_size);
       return page;
     }
@@ -272,7 +273,7 @@ mi_page_t *_mi_segment_page_alloc(mi_heap_t *heap, size_t block_size, size_t ali
     return NULL;
   mi_segment_t *segment = _mi_ptr_segment(page);
   size_t area;
-  page->start = segment_page_area(segment, page_index(page), &area);
+  _mi_page_set_start(page, segment_page_area(segment, page_index(page), &area));
   page->block_size = area; /* the caller divides the area into blocks */
   if (page->is_purged) {
     _mi_stat_increase(&_mi_stats.committed, (int64_t)area);

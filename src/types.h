@@ -140,7 +140,10 @@ typedef struct mi_page_s {
                               its lists (linked through their key word) */
   uint64_t block_div;      /* 2^64 / block_size, rounded up: the block of an
                               offset by multiplication (_mi_page_block_of) */
-  uint8_t *start;          /* first block */
+  uint32_t start_offset;   /* of the first block, from the segment: no
+                              pointer to a block in use is kept in metadata,
+                              so valgrind's leak check sees a lost block as
+                              lost (_mi_page_start) */
   mi_block_t *local_suspect; /* the same, freed by the owner (page.c) */
   struct mi_page_s *next;  /* in the heap's bin queue or full list */
   struct mi_page_s *prev;

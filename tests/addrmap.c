@@ -30,7 +30,7 @@ static mi_page_t *window_entry(const void *p) {
 }
 
 static bool page_holds(const mi_page_t *page, const void *p) {
-  uintptr_t a = (uintptr_t)p, start = (uintptr_t)page->start;
+  uintptr_t a = (uintptr_t)p, start = (uintptr_t)_mi_page_start(page);
   return a >= start && a < start + _mi_page_area_size(page);
 }
 

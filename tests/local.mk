@@ -21,6 +21,8 @@
 #   footprint.sh what preloading costs: .bss, private writable memory, RSS
 #   layers.sh  the library's files call only downwards (nm of its objects)
 #   valgrind.sh the stress test under valgrind's memcheck
+#   track.sh   memcheck (--enable-valgrind) or ASan (-fsanitize=address)
+#              report the bugs of tests/track.c in mialloc's blocks
 #   bench-smoke.sh the benchmark workloads, small, under mialloc and glibc
 #   macos.sh   mialloc for macOS, cross-built for arm64 and x86-64 (zig, clang
 #              and ld64.lld: tests/macos-toolchain.sh) and inspected; skips
@@ -40,7 +42,7 @@ TESTS += %reldir%/api %reldir%/misuse %reldir%/addrmap %reldir%/page %reldir%/fo
 else
 TESTS += %reldir%/no-check.sh
 endif
-check_PROGRAMS += %reldir%/stress %reldir%/fork %reldir%/rss %reldir%/abandoned %reldir%/limit
+check_PROGRAMS += %reldir%/stress %reldir%/fork %reldir%/rss %reldir%/abandoned %reldir%/limit %reldir%/track
 
 %canon_reldir%_api_SOURCES = %reldir%/api.c
 %canon_reldir%_api_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -pthread
@@ -82,6 +84,9 @@ check_PROGRAMS += %reldir%/stress %reldir%/fork %reldir%/rss %reldir%/abandoned 
 %canon_reldir%_fork_SOURCES = %reldir%/fork.c
 %canon_reldir%_fork_LDADD = src/libmialloc.la
 
+%canon_reldir%_track_SOURCES = %reldir%/track.c
+%canon_reldir%_track_LDADD = src/libmialloc.la
+
 %canon_reldir%_rss_SOURCES = %reldir%/rss.c
 %canon_reldir%_rss_LDADD = src/libmialloc.la
 
@@ -104,12 +109,15 @@ TESTS += \
 	%reldir%/footprint.sh \
 	%reldir%/layers.sh \
 	%reldir%/valgrind.sh \
+	%reldir%/track.sh \
 	%reldir%/bench-smoke.sh \
 	%reldir%/macos.sh
 
 EXTRA_DIST += \
 	%reldir%/addrmap.c \
 	%reldir%/api.c \
+	%reldir%/misuse.c \
+	%reldir%/track.sh \
 	%reldir%/bench-smoke.sh \
 	%reldir%/page.c \
 	%reldir%/exports.sh \
