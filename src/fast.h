@@ -16,7 +16,15 @@ static inline void *_mi_heap_malloc_small(mi_heap_t *heap, size_t size) {
   mi_block_t *block = page->free;
   if (mi_unlikely(block == NULL))
     return _mi_malloc_generic(size, heap, false, 0);
-  page->free = mi_block_get(block, next);
+#if MI_SECURE
+  /* mi_block_next's check, with a tail call on failure (no registers kept) */
+  uintptr_t link = (uintptr_t)mi_block_get(block, next) ^ page->key;
+  if (mi_unlikely(link != 0 && ((link ^ (uintptr_t)block) >> MI_SEGMENT_SHIFT) != 0))
+    return _mi_page_malloc_corrupt(page, block, link, size);
+  page->free = (mi_block_t *)link;
+#else
+  page->free = mi_block_next(page, block);
+#endif
   mi_track_alloc(block, size, page->block_size, false);
   return block;
 }
@@ -73,11 +81,20 @@ static inline void _mi_free(void *p) {
   if (mi_likely(__atomic_load_n(&page->owner, __ATOMIC_RELAXED) == _mi_thread_id())) {
     mi_block_t *block = (mi_block_t *)p;
     mi_track_open(block, sizeof *block); /* in use, or free already */
+#if MI_SECURE
+    if (mi_unlikely(block->key == page->key)) {
+      _mi_free_suspect(page, block);
+      return;
+    }
+    block->key = page->key;
+    mi_block_set_next(page, block, page->local_free);
+#else
     if (mi_unlikely(block->key == (uintptr_t)page)) {
       _mi_free_suspect(page, block);
       return;
     }
     memcpy(block, &page->key, sizeof *block); /* key, and local_free as the link */
+#endif
     mi_track_free(block, page->block_size);
     page->local_free = block;
     if (mi_unlikely(--page->used == 0))

@@ -123,7 +123,7 @@ static void free_checked(mi_segment_t *segment, mi_page_t *page, void *p) {
   mi_assert(page->used > 0);
   mi_track_free(block, page->block_size);
   mi_block_set(block, key, page->key);
-  mi_block_set(block, next, page->local_free);
+  mi_block_set_next(page, block, page->local_free);
   page->local_free = block;
   if (page->flags & MI_PAGE_IN_FULL)
     _mi_page_unfull(page);

@@ -138,7 +138,7 @@ static bool page_collect(mi_heap_t *heap, mi_page_queue_t *pq, mi_page_t *page, 
 #if MI_DEBUG
 static size_t list_length(const mi_page_t *page, const mi_block_t *b) {
   size_t n = 0;
-  for (; b != NULL && n <= page->capacity; b = mi_block_get(b, next), n++)
+  for (; b != NULL && n <= page->capacity; b = mi_block_next(page, b), n++)
     mi_assert(_mi_page_block_of(page, b) == b);
   return n;
 }

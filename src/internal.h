@@ -103,6 +103,35 @@ static inline mi_page_t *_mi_segment_page(mi_segment_t *segment, size_t i) {
 /* Keep page->owner in step with flags and heap (see mi_page_t). */
 /* Other threads read flags and owner (relaxed): a remote mi_free compares
  * owner with its own id, and looks at MI_PAGE_HAS_ALIGNED. */
+/* The link of a free block.  With --enable-secure it is stored encoded
+ * with the page's key (itself then a secret: _mi_page_init), and a decoded
+ * link that leaves the block's segment, as an overflow's bytes would, is
+ * reported (EFAULT) and ends the list rather than being followed. */
+mi_block_t *_mi_block_corrupt(const mi_page_t *page, const mi_block_t *block, uintptr_t link);
+void *_mi_page_malloc_corrupt(mi_page_t *page, mi_block_t *block, uintptr_t link, size_t size);
+static inline mi_block_t *mi_block_next(const mi_page_t *page, const mi_block_t *block) {
+  mi_block_t *next = mi_block_get(block, next);
+#if MI_SECURE
+  uintptr_t link = (uintptr_t)next ^ page->key;
+  if (mi_unlikely(link != 0 && ((link ^ (uintptr_t)block) >> MI_SEGMENT_SHIFT) != 0))
+    return _mi_block_corrupt(page, block, link);
+  next = (mi_block_t *)link;
+#else
+  (void)page;
+#endif
+  return next;
+}
+#if MI_SECURE
+#define mi_block_set_next(page, block, value)                                                      \
+  mi_block_set((block), next, (mi_block_t *)((uintptr_t)(value) ^ (page)->key))
+#else
+#define mi_block_set_next(page, block, value)                                                      \
+  do {                                                                                             \
+    (void)(page);                                                                                  \
+    mi_block_set((block), next, (value));                                                          \
+  } while (0)
+#endif
+
 /* The first block of a page. */
 static inline uint8_t *_mi_page_start(const mi_page_t *page) {
   return (uint8_t *)_mi_ptr_segment(page) + page->start_offset;

@@ -31,7 +31,7 @@ static mi_option_desc_t options[_mi_option_last] = {
     [mi_option_max_errors] = {16, MI_OPTION_UNINIT, "max_errors", false},
     [mi_option_max_warnings] = {16, MI_OPTION_UNINIT, "max_warnings", false},
     [mi_option_arena_purge_mult] = {10, MI_OPTION_UNINIT, "arena_purge_mult", false},
-    [mi_option_secure] = {0, MI_OPTION_UNINIT, "secure", false},
+    [mi_option_secure] = {MI_SECURE, MI_OPTION_UNINIT, "secure", false},
 };
 
 static bool option_valid(mi_option_t option) {

@@ -92,19 +92,39 @@ static void page_extend(mi_page_t *page) {
     n = 1;
   if (n > page->reserved - page->capacity)
     n = page->reserved - page->capacity;
-  uint8_t *first = _mi_page_start(page) + (size_t)page->capacity * bsize;
+  uint8_t *base = _mi_page_start(page) + (size_t)page->capacity * bsize;
+#if MI_SECURE
+  /* in random order (a shuffle of the indices), so that which block comes
+   * after which is no longer known in advance */
+  uint16_t order[MI_EXTEND_BYTES / 16];
+  for (size_t i = 0; i < n; i++)
+    order[i] = (uint16_t)i;
+  uint64_t r = (uint64_t)page->key ^ ((uint64_t)page->capacity << 32) ^ (uint64_t)_mi_prim_clock_msecs();
+  for (size_t i = n - 1; i > 0; i--) {
+    r ^= r << 13, r ^= r >> 7, r ^= r << 17; /* xorshift64 */
+    size_t j = (size_t)(r % (i + 1));
+    uint16_t t = order[i];
+    order[i] = order[j];
+    order[j] = t;
+  }
+#define MI_EXTEND_AT(i) (base + (size_t)order[i] * bsize)
+#else
+#define MI_EXTEND_AT(i) (base + (i) * bsize)
+#endif
+  uint8_t *first = MI_EXTEND_AT(0);
   mi_block_t *block = (mi_block_t *)first;
   for (size_t i = 1; i < n; i++) {
-    mi_block_t *next = (mi_block_t *)(first + i * bsize);
+    mi_block_t *next = (mi_block_t *)MI_EXTEND_AT(i);
     mi_block_set(block, key, page->key); /* the memory may be a former block's */
-    mi_block_set(block, next, next);
+    mi_block_set_next(page, block, next);
     mi_track_close(block, bsize);
     block = next;
   }
   mi_block_set(block, key, page->key);
-  mi_block_set(block, next, page->free);
+  mi_block_set_next(page, block, page->free);
   mi_track_close(block, bsize);
   page->free = (mi_block_t *)first;
+#undef MI_EXTEND_AT
   page->capacity += (uint32_t)n;
   page->used += (uint32_t)n;
   if (page->heap != NULL)
@@ -113,7 +133,16 @@ static void page_extend(mi_page_t *page) {
 
 void _mi_page_init(mi_page_t *page, mi_heap_t *heap, size_t block_size, uint8_t bin, uint8_t *start,
                    size_t area) {
+#if MI_SECURE
+  /* a secret of the process and the page: splitmix64's finaliser; the low
+   * bits stay clear for the marks of cross-thread links */
+  uint64_t z = (uint64_t)(uintptr_t)page ^ _mi_process_cookie;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+  page->key = (uintptr_t)((z ^ (z >> 31)) & ~(uint64_t)15) | 16;
+#else
   page->key = (uintptr_t)page;
+#endif
   page->block_size = block_size;
   page->block_div = UINT64_MAX / block_size + 1;
   page->reserved = (uint32_t)(area / block_size);
@@ -171,7 +200,7 @@ static void xfree_push(mi_page_t *page, mi_block_t *first, mi_block_t *last, uin
   }
   mi_block_t *head = atomic_load_explicit(&page->xthread_free, memory_order_relaxed);
   do {
-    mi_block_set(last, next, head);
+    mi_block_set_next(page, last, head);
   } while (!atomic_compare_exchange_weak_explicit(&page->xthread_free, &head, link, memory_order_release,
                                                   memory_order_relaxed));
 }
@@ -205,7 +234,7 @@ void _mi_page_free_remote(mi_tld_t *tld, mi_page_t *page, mi_block_t *block) {
     tld->xfree_first = NULL;
     tld->xfree_last = block;
   }
-  mi_block_set(block, next, tld->xfree_first);
+  mi_block_set_next(page, block, tld->xfree_first);
   tld->xfree_first = block;
   tld->xfree_count++;
 }
@@ -225,7 +254,7 @@ static void page_take_xthread(mi_page_t *page) {
     if (link & MI_XFREE_UNIT) {
       const mi_xfree_unit_t *unit = (const mi_xfree_unit_t *)block;
       if (tail != NULL)
-        mi_block_set(tail, next, block); /* the link without its mark */
+        mi_block_set_next(page, tail, block); /* the link without its mark */
       mi_track_open(unit, sizeof *unit);
       count += unit->count;
       tail = unit->last;
@@ -234,9 +263,9 @@ static void page_take_xthread(mi_page_t *page) {
       count++;
       tail = block;
     }
-    link = (uintptr_t)mi_block_get(tail, next);
+    link = (uintptr_t)mi_block_next(page, tail);
   }
-  mi_block_set(tail, next, page->local_free);
+  mi_block_set_next(page, tail, page->local_free);
   page->local_free = first;
   mi_assert(count <= page->used);
   page->used -= (uint32_t)count;
@@ -249,7 +278,7 @@ bool _mi_page_xfree_holds(const mi_tld_t *tld, const mi_page_t *page, const mi_b
   if (tld == NULL || tld->xfree_page != page)
     return false;
   const mi_block_t *b = tld->xfree_first;
-  for (uint32_t n = 0; n < tld->xfree_count && b != NULL; n++, b = mi_block_get(b, next))
+  for (uint32_t n = 0; n < tld->xfree_count && b != NULL; n++, b = mi_block_next(page, b))
     if (b == block)
       return true;
   return false;
@@ -268,6 +297,20 @@ bool _mi_page_xfree_holds(const mi_tld_t *tld, const mi_page_t *page, const mi_b
  * written over its link) ends the walk rather than misleading it. */
 #define MI_SUSPECT_LINK ((uintptr_t)8)
 #define MI_SUSPECT_BITS (MI_SMALL_PAGE_SIZE / 16) /* most blocks of a page */
+
+mi_decl_cold mi_block_t *_mi_block_corrupt(const mi_page_t *page, const mi_block_t *block, uintptr_t link) {
+  _mi_error_message(EFAULT, "free list of page %p corrupted after %p: link %p leaves its segment "
+                    "(overflow or use after free)\n", (const void *)page, (const void *)block, (void *)link);
+  return NULL;
+}
+
+/* The fast path's block had a bad link: the block itself is sound (its
+ * own link was checked), the rest of the list is given up. */
+mi_decl_cold void *_mi_page_malloc_corrupt(mi_page_t *page, mi_block_t *block, uintptr_t link, size_t size) {
+  page->free = _mi_block_corrupt(page, block, link);
+  mi_track_alloc(block, size, page->block_size, false);
+  return block;
+}
 
 mi_decl_cold void _mi_double_free(const void *p, const char *who) {
   _mi_error_message(EAGAIN, "%s: double free of %p\n", who != NULL ? who : "free", p);
@@ -298,7 +341,7 @@ static size_t page_block_index(const mi_page_t *page, const mi_block_t *block) {
  * capacity or past `capacity` blocks (a cycle; or another thread changing
  * the list, for the visits of heap.c). */
 bool _mi_page_mark_list(const mi_page_t *page, const mi_block_t *b, size_t capacity, uint64_t *bits) {
-  for (size_t n = 0; b != NULL; b = mi_block_get(b, next), n++) {
+  for (size_t n = 0; b != NULL; b = mi_block_next(page, b), n++) {
     if (n >= capacity || _mi_page_block_of(page, b) != b)
       return false;
     size_t i = page_block_index(page, b);
@@ -322,7 +365,7 @@ static void page_check_suspects(mi_page_t *page, mi_block_t *block, uint64_t *bi
     if (is_free) {
       _mi_double_free(block, NULL);
     } else {
-      mi_block_set(block, next, page->local_free);
+      mi_block_set_next(page, block, page->local_free);
       page->local_free = block;
       mi_assert(page->used > 0);
       page->used--;
@@ -388,7 +431,7 @@ static void page_check_local(mi_page_t *page) {
     bool bad = n == freed || mi_block_get(b, key) != key;
     if (!bad && (off >= limit || (div != 0 && off * div >= div) || (div == 0 && off != 0))) {
       _mi_error_message(EINVAL, "mi_free: invalid pointer %p: points inside a block\n", (void *)b);
-      next = mi_block_get(b, next); /* left out */
+      next = mi_block_next(page, b); /* left out */
       page->used++;
       freed--;
     } else if (bad) {
@@ -399,13 +442,13 @@ static void page_check_local(mi_page_t *page) {
     } else {
       n++;
       prev = b;
-      b = mi_block_get(b, next);
+      b = mi_block_next(page, b);
       continue;
     }
     if (prev == NULL)
       page->local_free = next;
     else
-      mi_block_set(prev, next, next);
+      mi_block_set_next(page, prev, next);
     b = next;
     if (bad)
       break;
@@ -429,7 +472,7 @@ void _mi_page_collect(mi_page_t *page) {
 size_t _mi_page_live(mi_page_t *page) {
   page_collect_xthread(page);
   size_t waiting = 0;
-  for (const mi_block_t *b = page->free; b != NULL && waiting < page->used; b = mi_block_get(b, next))
+  for (const mi_block_t *b = page->free; b != NULL && waiting < page->used; b = mi_block_next(page, b))
     waiting++;
   mi_assert(waiting <= page->used);
   return page->used - waiting;
@@ -725,7 +768,7 @@ void *_mi_page_malloc(mi_heap_t *heap, size_t size, bool zero, size_t alignment)
     page = find_page(heap, _mi_bin(size));
     block = page != NULL ? page->free : NULL;
     if (block != NULL)
-      page->free = mi_block_get(block, next);
+      page->free = mi_block_next(page, block);
   }
   if (block == NULL) {
     errno = ENOMEM;
@@ -749,7 +792,7 @@ int _mi_page_find_free(const mi_page_t *page, const mi_block_t *block, size_t ma
   for (size_t l = 0; l < 2; l++) {
     size_t n = 0;
     const mi_block_t *b = lists[l];
-    for (; b != NULL && n < max && n <= page->capacity; b = mi_block_get(b, next), n++)
+    for (; b != NULL && n < max && n <= page->capacity; b = mi_block_next(page, b), n++)
       if (b == block)
         return 1;
     if (b != NULL)

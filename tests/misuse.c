@@ -4,6 +4,8 @@
  * a block, blocks written after they were freed (MIALLOC_SECURE).  Every test then hands
  * out thousands of blocks and checks that none is handed out twice or
  * overlaps one still in use.  Links only the public library. */
+#include "config.h"
+
 #include <mialloc.h>
 
 #include <check.h>
@@ -262,6 +264,47 @@ START_TEST(write_after_free) {
 }
 END_TEST
 
+#if MI_SECURE
+/* --enable-secure: a link overwritten in a block of the list malloc takes
+ * from (past the checks of MIALLOC_SECURE) decodes to an address outside
+ * the segment, and is reported rather than followed. */
+START_TEST(overwritten_link_not_followed) {
+  mi_heap_t *heap = mi_heap_new();
+  enum { N = 200 };
+  void *b[N], *again[2 * N];
+  for (size_t i = 0; i < N; i++)
+    b[i] = used(mi_heap_malloc(heap, 64), 64);
+  for (size_t i = 0; i < N; i++)
+    mi_free(b[i]);
+  size_t n = 0;
+  bool back = false;
+  while (!back && n < 2 * N) {
+    again[n] = used(mi_heap_malloc(heap, 64), 64);
+    for (size_t i = 0; i < N && !back; i++)
+      back = again[n] == b[i];
+    n++;
+  }
+  ck_assert(back);
+  int taken = 0;
+  for (size_t i = 0; i < N; i++) {
+    bool out = false;
+    for (size_t j = 0; j < n; j++)
+      out |= again[j] == b[i];
+    if (!out && taken++ == 0) {
+      UNPOISON(b[i], 16);
+      ((volatile uintptr_t *)b[i])[1] = (uintptr_t)0x4141414141414141u; /* its link, key left alone */
+    }
+  }
+  ck_assert_int_gt(taken, 0);
+  check_sound(heap, 64, 2 * N, NULL, 0);
+  expect_error(1, EFAULT);
+  for (size_t j = 0; j < n; j++)
+    mi_free(again[j]);
+  mi_heap_delete(heap);
+}
+END_TEST
+#endif
+
 /* A block freed before it was ever written carries its page's key like a
  * free one: it is a valid free, not an error, and is reused. */
 START_TEST(unwritten_blocks_free_normally) {
@@ -302,6 +345,9 @@ int main(void) {
   ADD(s, "pointer inside a block freed by another thread", interior_free_by_other_thread);
   ADD(s, "block written after free", write_after_free);
   ADD(s, "blocks freed unwritten are freed", unwritten_blocks_free_normally);
+#if MI_SECURE
+  ADD(s, "an overwritten link is not followed (--enable-secure)", overwritten_link_not_followed);
+#endif
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
   int failed = srunner_ntests_failed(sr);

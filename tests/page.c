@@ -21,8 +21,14 @@ static void *written(void *p) {
 
 NO_ASAN static size_t list_length(const mi_block_t *b) {
   size_t n = 0;
-  for (; b != NULL; b = b->next)
+  while (b != NULL) {
     n++;
+#if MI_SECURE /* links are encoded with the page's key, which the block carries */
+    b = (const mi_block_t *)((uintptr_t)b->next ^ b->key);
+#else
+    b = b->next;
+#endif
+  }
   return n;
 }
 
