@@ -129,8 +129,7 @@ void _mi_page_init(mi_page_t *page, mi_heap_t *heap, size_t block_size, uint8_t 
   page->start = start;
   mi_assert(page->reserved >= 1 && ((uintptr_t)start % MI_MAX_ALIGN) == 0);
   page_extend(page);
-  _mi_stat_increase(&_mi_stats.pages, 1);
-  _mi_stat_increase(&_mi_stats.bins[bin], 1);
+  _mi_stats_page(page, 1);
 }
 
 /* ---- blocks freed by other threads ------------------------------------------ */
@@ -234,8 +233,12 @@ static void page_take_xthread(mi_page_t *page) {
   page->local_free = first;
   mi_assert(count <= page->used);
   page->used -= (uint32_t)count;
-  if (page->heap != NULL)
+  if (page->heap != NULL) {
     _mi_stat_local(&page->heap->tld->stats, &page->heap->tld->stats.xthread_collects, 1);
+    _mi_stat_local(&page->heap->tld->stats, &page->heap->tld->stats.xthread_frees, (int64_t)count);
+  } else {
+    _mi_stat_counter(&_mi_stats.xthread_frees, (int64_t)count); /* an exited thread's page */
+  }
 }
 
 /* Is `block` held back by this thread (a batch not yet pushed)? */
@@ -398,6 +401,9 @@ void _mi_page_collect(mi_page_t *page) {
   if (page->free == NULL) {
     if (mi_unlikely(mi_option_get(mi_option_secure) > 0))
       page_check_local(page);
+    if (page->heap != NULL)
+      _mi_stat_local(&page->heap->tld->stats, &page->heap->tld->stats.bin_reused[page->bin],
+                     (int64_t)(page->capacity - page->used));
     page->free = page->local_free;
     page->local_free = NULL;
     page->used = page->capacity;
@@ -422,10 +428,7 @@ void _mi_page_free(mi_page_t *page) {
   mi_heap_t *heap = page->heap;
   mi_tld_t *tld = heap->tld;
   _mi_page_queue_remove(heap, _mi_heap_queue_of(heap, page), page);
-  _mi_stat_decrease(&_mi_stats.pages, 1);
-  _mi_stat_decrease(&_mi_stats.bins[page->bin], 1);
-  if (page->bin == MI_BIN_HUGE)
-    _mi_stat_decrease(&_mi_stats.huge, (int64_t)page->block_size);
+  _mi_stats_page(page, -1);
   _mi_segment_page_free(page, tld);
 }
 
@@ -484,10 +487,7 @@ static void page_adopt(mi_heap_t *heap, mi_page_t *page) {
   page->heap = heap;
   __atomic_store_n(&page->backing, 1, __ATOMIC_RELAXED);
   _mi_page_set_flags(page, page->flags & (uint8_t)~MI_PAGE_IN_FULL);
-  _mi_stat_increase(&_mi_stats.pages, 1);
-  _mi_stat_increase(&_mi_stats.bins[page->bin], 1);
-  if (page->bin == MI_BIN_HUGE)
-    _mi_stat_increase(&_mi_stats.huge, (int64_t)page->block_size);
+  _mi_stats_page(page, 1);
   _mi_page_collect(page);
   mi_page_queue_t *pq = &heap->bins[page->bin];
   if (_mi_page_live(page) == 0) {
@@ -642,7 +642,6 @@ static mi_page_t *huge_alloc(mi_heap_t *heap, size_t size, size_t alignment) {
     return NULL;
   mi_page_queue_t *pq = &heap->bins[MI_BIN_HUGE];
   _mi_page_init(page, heap, page->block_size, MI_BIN_HUGE, page->start, page->block_size);
-  _mi_stat_increase(&_mi_stats.huge, (int64_t)page->block_size);
   _mi_page_queue_push(heap, pq, page);
   page->free = NULL;
   page->used = 1;
@@ -681,8 +680,7 @@ void *_mi_page_huge_realloc(void *p, size_t newsize, bool zero) {
     _mi_page_queue_push(heap, pq, page);
   }
   page->block_size = block;
-  _mi_stat_decrease(&_mi_stats.huge, (int64_t)old_block);
-  _mi_stat_increase(&_mi_stats.huge, (int64_t)block);
+  _mi_stats_huge_resize(old_block, block);
   return page->start;
 }
 
