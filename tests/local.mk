@@ -19,6 +19,8 @@
 #   preload.sh real programs run with LD_PRELOAD=$MIALLOC_LIB
 #   stats.sh   the statistics: JSON around known calls (tests/stats-prog.c)
 #              parsed with python3, the report at exit, MIALLOC_STATS_FILE
+#   stats-chart.sh tools/mialloc-stats and bench/run.sh --plot draw charts
+#              (skips without matplotlib)
 #   exports.sh exported symbols == functions declared in mialloc.h
 #   footprint.sh what preloading costs: .bss, private writable memory, RSS
 #   layers.sh  the library's files call only downwards (nm of its objects)
@@ -109,6 +111,7 @@ TESTS += \
 	%reldir%/limit.sh \
 	%reldir%/preload.sh \
 	%reldir%/stats.sh \
+	%reldir%/stats-chart.sh \
 	%reldir%/exports.sh \
 	%reldir%/footprint.sh \
 	%reldir%/layers.sh \
@@ -132,5 +135,7 @@ EXTRA_DIST += \
 	%reldir%/no-check.sh \
 	%reldir%/preload.sh \
 	%reldir%/stats.sh \
+	%reldir%/stats-chart.sh \
+	%reldir%/stats-prog.c \
 	%reldir%/timeout.sh \
 	%reldir%/valgrind.sh
