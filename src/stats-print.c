@@ -90,9 +90,10 @@ static void bin_totals(mi_stats_bin_totals_t *b, const mi_stats_t *s, const bloc
   b->block_size = bin == MI_BIN_HUGE ? 0 : _mi_bin_size((uint8_t)bin);
   b->live_blocks = live;
   b->live_bytes = bin == MI_BIN_HUGE ? s->huge.current : live * (int64_t)b->block_size;
-  /* the sizes seen on the slow path stand for all requests of the class */
+  /* the sizes seen on the slow path stand for all requests of the class;
+   * a huge block is its request rounded up to MI_HUGE_ROUND */
   b->requested = b->live_bytes;
-  if (s->bin_req_count[bin] > 0) {
+  if (s->bin_req_count[bin] > 0 && bin != MI_BIN_HUGE) {
     double mean = (double)s->bin_req_bytes[bin] / (double)s->bin_req_count[bin];
     int64_t estimate = (int64_t)(mean * (double)live);
     if (estimate < b->requested)
