@@ -304,6 +304,7 @@ void _mi_stat_decrease(mi_stat_count_t *stat, int64_t amount);
 void _mi_stat_counter(int64_t *counter, int64_t amount);
 void _mi_stats_page(const mi_page_t *page, int sign);
 void _mi_stats_huge_resize(size_t old, size_t size);
+void _mi_stats_page_released(const mi_page_t *page);
 void _mi_stats_local_flush(mi_stats_local_t *local);
 void _mi_stats_publish(mi_stats_local_t *local, const int64_t *live, const int64_t *waiting);
 void _mi_stats_thread_done(mi_stats_local_t *local);

@@ -52,6 +52,17 @@ void _mi_stats_page(const mi_page_t *page, int sign) {
     change(&_mi_stats.huge, (int64_t)page->block_size);
 }
 
+/* A page is released: the blocks still waiting in its free list were
+ * never handed out, and are no longer to be (stats-print.c counts the
+ * allocations as the blocks put into free lists less those waiting). */
+void _mi_stats_page_released(const mi_page_t *page) {
+  int64_t n = 0;
+  for (const mi_block_t *b = page->free; b != NULL; b = b->next)
+    n++;
+  if (n > 0)
+    _mi_stat_counter(&_mi_stats.bin_reused[page->bin], -n);
+}
+
 /* A huge block resized in place, from old to size bytes. */
 void _mi_stats_huge_resize(size_t old, size_t size) {
   _mi_stat_decrease(&_mi_stats.huge, (int64_t)old);
