@@ -37,11 +37,13 @@ unset MIALLOC_SHOW_STATS MIALLOC_VERBOSE MIALLOC_STATS_FILE MIALLOC_STATS_FORMAT
 is_png() { test "$(head -c 8 "$1" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a; }
 is_svg() { grep -q '<svg' "$1" 2>/dev/null; }
 
-# chart WHAT CHECK FILE ARGS...: the tool must write FILE, of the right kind
+# chart WHAT CHECK FILE SAYS ARGS...: the tool must write FILE, of the right
+# kind, and say what it drew
 chart() {
-  what=$1 check=$2 out=$3
-  shift 3
-  if "$py" "$tool" -o "$out" "$@" >"$tmp/tool.out" 2>&1 && $check "$out"; then
+  what=$1 check=$2 out=$3 says=$4
+  shift 4
+  if "$py" "$tool" -o "$out" "$@" >"$tmp/tool.out" 2>&1 && $check "$out" &&
+    grep -q "^mialloc-stats: wrote $out: $says\$" "$tmp/tool.out"; then
     echo "$me: ok: $what"
   else
     fail "$what: $(cat "$tmp/tool.out")"
@@ -49,11 +51,12 @@ chart() {
 }
 
 "$prog" counts "$tmp/a.json" "$tmp/b.json" >/dev/null || { echo "$me: stats-prog failed"; exit 99; }
-chart "one run: size classes (PNG)" is_png "$tmp/one.png" "$tmp/b.json"
-chart "two runs compared (SVG)" is_svg "$tmp/two.svg" "$tmp/a.json" "$tmp/b.json"
+chart "one run: size classes (PNG)" is_png "$tmp/one.png" "the size classes of 1 run" "$tmp/b.json"
+chart "two runs compared (SVG)" is_svg "$tmp/two.svg" "2 runs compared" "$tmp/a.json" "$tmp/b.json"
 MIALLOC_SHOW_STATS=1 MIALLOC_STATS_FORMAT=json MIALLOC_STATS_FILE="$tmp/appended.json" "$prog" exit >/dev/null
 MIALLOC_SHOW_STATS=1 MIALLOC_STATS_FORMAT=json MIALLOC_STATS_FILE="$tmp/appended.json" "$prog" exit >/dev/null
-chart "the reports appended to one MIALLOC_STATS_FILE" is_png "$tmp/appended.png" "$tmp/appended.json"
+chart "the reports appended to one MIALLOC_STATS_FILE" is_png "$tmp/appended.png" "2 runs compared" \
+  "$tmp/appended.json"
 
 cat >"$tmp/raw" <<'RAW'
 # workload allocator run wall_s maxrss_kib status
@@ -62,7 +65,8 @@ churn glibc 1 0.60 12288 0
 larson mialloc 1 1.00 20480 0
 larson glibc 1 0.90 30720 0
 RAW
-chart "bench/run.sh's raw results (--bench)" is_png "$tmp/bench.png" --bench "$tmp/raw"
+chart "bench/run.sh's raw results (--bench)" is_png "$tmp/bench.png" "the ratios of 2 workloads" \
+  --bench "$tmp/raw"
 
 # bad input: exit status 1 and the file named, no chart
 bad() {
