@@ -205,6 +205,14 @@ void _mi_page_free_remote(mi_tld_t *tld, mi_page_t *page, mi_block_t *block) {
   tld->xfree_count++;
 }
 
+/* Blocks of the page that other threads freed, now collected. */
+static void count_xthread_frees(mi_page_t *page, size_t count) {
+  if (page->heap != NULL)
+    _mi_stat_local(&page->heap->tld->stats, &page->heap->tld->stats.xthread_frees, (int64_t)count);
+  else
+    _mi_stat_counter(&_mi_stats.xthread_frees, (int64_t)count); /* an exited thread's page */
+}
+
 /* Move blocks freed by other threads into the local list: a walk over the
  * units and single blocks of the list, not over every block. */
 static void page_take_xthread(mi_page_t *page) {
@@ -233,12 +241,9 @@ static void page_take_xthread(mi_page_t *page) {
   page->local_free = first;
   mi_assert(count <= page->used);
   page->used -= (uint32_t)count;
-  if (page->heap != NULL) {
+  if (page->heap != NULL)
     _mi_stat_local(&page->heap->tld->stats, &page->heap->tld->stats.xthread_collects, 1);
-    _mi_stat_local(&page->heap->tld->stats, &page->heap->tld->stats.xthread_frees, (int64_t)count);
-  } else {
-    _mi_stat_counter(&_mi_stats.xthread_frees, (int64_t)count); /* an exited thread's page */
-  }
+  count_xthread_frees(page, count);
 }
 
 /* Is `block` held back by this thread (a batch not yet pushed)? */
@@ -306,7 +311,8 @@ static bool mark_free_list(const mi_page_t *page, const mi_block_t *b, uint64_t 
  * collected: those in a free list were freed twice (reported, and left
  * there), the others were in use and are freed now.  One pass over the
  * free lists for all of them. */
-static void page_check_suspects(mi_page_t *page, mi_block_t *block, uint64_t *bits, bool marked) {
+static size_t page_check_suspects(mi_page_t *page, mi_block_t *block, uint64_t *bits, bool marked) {
+  size_t freed = 0;
   while (block != NULL) {
     uintptr_t link = block->key;
     block->key = page->key;
@@ -319,6 +325,7 @@ static void page_check_suspects(mi_page_t *page, mi_block_t *block, uint64_t *bi
       page->local_free = block;
       mi_assert(page->used > 0);
       page->used--;
+      freed++;
       if (marked)
         bits[i / 64] |= (uint64_t)1 << (i % 64);
     }
@@ -326,6 +333,7 @@ static void page_check_suspects(mi_page_t *page, mi_block_t *block, uint64_t *bi
       break; /* freed once more while waiting: the rest is lost, not followed */
     block = (mi_block_t *)(link & ~MI_SUSPECT_LINK);
   }
+  return freed;
 }
 
 static void page_collect_suspects(mi_page_t *page) {
@@ -341,7 +349,7 @@ static void page_collect_suspects(mi_page_t *page) {
     marked = mark_free_list(page, page->free, bits) && mark_free_list(page, page->local_free, bits);
   }
   page_check_suspects(page, local, bits, marked);
-  page_check_suspects(page, remote, bits, marked);
+  count_xthread_frees(page, page_check_suspects(page, remote, bits, marked));
 }
 
 /* Everything other threads freed, into the local list. */
