@@ -239,19 +239,19 @@ typedef struct mi_segment_list_s {
 
 /* Thread-local data, shared by all heaps of a thread. */
 /* Counters of events that come every few dozen allocations, which a thread
- * adds up alone and adds to the process's now and then (stats.c): a
- * process-wide counter there would be a cache line that every core takes
- * in turn. */
+ * adds up alone and adds to the process's when it exits, merges or prints
+ * (stats.c): a process-wide counter there would be a cache line that every
+ * core takes in turn. */
 typedef struct mi_stats_local_s {
   int64_t bin_blocks[MI_BIN_COUNT];
   int64_t bin_reused[MI_BIN_COUNT];
   int64_t bin_req_bytes[MI_BIN_COUNT];
   int64_t bin_req_count[MI_BIN_COUNT];
-  int64_t callocs;                /* counted without `updates`: the rest flushes them */
+  int64_t callocs;
   int64_t reallocs;
   int64_t xthread_frees;
   int64_t xthread_collects;
-  uint32_t updates;               /* since the last addition to _mi_stats */
+  uint32_t sample_tick;           /* requests above 1 KiB seen (_mi_stat_request) */
   /* what the thread last published into _mi_stats.bin_live/bin_waiting */
   int64_t published_live[MI_BIN_COUNT];
   int64_t published_waiting[MI_BIN_COUNT];
