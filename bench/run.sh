@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run.sh - run the mialloc benchmark suite against several allocators.
 #
-# Usage: bench/run.sh [-n RUNS] [-b BUILDDIR] [-a ALLOCS] [-t SECS] [-o FILE] [workload...]
+# Usage: bench/run.sh [-n RUNS] [-b BUILDDIR] [-a ALLOCS] [-t SECS] [-o FILE] [--plot FILE] [workload...]
 #
 #   -n RUNS      runs per (workload, allocator) pair (default 3); the
 #                medians are reported
@@ -13,6 +13,8 @@
 #   -a ALLOCS    comma-separated subset of: mialloc,glibc,mimalloc,jemalloc,tcmalloc
 #   -t SECS      kill a run after SECS seconds of wall time (default 120)
 #   -o FILE      also write the raw measurements (one line per run) to FILE
+#   --plot FILE  also draw the ratio table as a chart (.png, .svg or .pdf),
+#                with tools/mialloc-stats --bench (needs python3-matplotlib)
 #   workload     any of: churn larson prodcons largewin cache-scratch
 #                threadchurn hugeblocks (default: all of them)
 #
@@ -42,9 +44,21 @@ TIMEOUT=120
 RAWOUT=
 
 usage() {
-    sed -n '3,18s/^# \{0,1\}//p' "$0" >&2
+    sed -n '3,20s/^# \{0,1\}//p' "$0" >&2
     exit 2
 }
+
+# --plot FILE, the one long option, is taken out before getopts.
+PLOT=
+ARGS=()
+while [ $# -gt 0 ]; do
+    case $1 in
+        --plot) [ $# -ge 2 ] || { echo "run.sh: --plot wants a file name" >&2; exit 2; }; PLOT=$2; shift 2 ;;
+        --plot=*) PLOT=${1#--plot=}; shift ;;
+        *) ARGS+=("$1"); shift ;;
+    esac
+done
+set -- ${ARGS[@]+"${ARGS[@]}"}
 
 while getopts ':n:b:a:t:o:h' opt; do
     case $opt in
@@ -71,6 +85,21 @@ for a in $ALLOCS; do
 done
 
 SRCDIR=$(cd "$(dirname "$0")" && pwd)
+# A Python that has matplotlib, for --plot: checked before the runs.
+PLOTTER=
+if [ -n "$PLOT" ]; then
+    case $PLOT in *.png|*.svg|*.pdf) ;; *) echo "run.sh: --plot wants a .png, .svg or .pdf file: $PLOT" >&2; exit 2 ;; esac
+    for py in python3 /usr/bin/python3; do
+        if command -v "$py" >/dev/null 2>&1 && "$py" -c 'import matplotlib' 2>/dev/null; then
+            PLOTTER=$py
+            break
+        fi
+    done
+    if [ -z "$PLOTTER" ]; then
+        echo "run.sh: --plot needs python3 with matplotlib (apt-get install python3-matplotlib)" >&2
+        exit 2
+    fi
+fi
 if [ ! -d "$BUILDDIR" ]; then
     echo "run.sh: build directory '$BUILDDIR' does not exist" >&2
     exit 2
@@ -298,6 +327,11 @@ END {
     }
     printf "(n = workloads with successful runs; ratios only over workloads where both sides succeeded)\n"
 }' "$RESULTS"
+
+if [ -n "$PLOT" ]; then
+    "$PLOTTER" "$SRCDIR/../tools/mialloc-stats" --bench -o "$PLOT" \
+        --title "bench/run.sh: medians of $RUNS runs, $(uname -sm), $(date -u '+%Y-%m-%d')" "$RESULTS" >&2 || FAILED=1
+fi
 
 if [ "$FAILED" -ne 0 ]; then
     echo

@@ -161,6 +161,10 @@ mi_decl_export void mi_stats_print(void *out) mi_attr_noexcept; /* out: mi_outpu
 mi_decl_export void mi_stats_print_out(mi_output_fun *out, void *arg) mi_attr_noexcept;
 mi_decl_export void mi_stats_reset(void) mi_attr_noexcept;
 mi_decl_export void mi_stats_merge(void) mi_attr_noexcept;
+/* The statistics as JSON (schema in mi_stats_print(3)): written through
+ * out, or into buf (NULL: a block to mi_free; NULL if it does not fit). */
+mi_decl_export void mi_stats_print_json(mi_output_fun *out, void *arg) mi_attr_noexcept;
+mi_decl_export char *mi_stats_get_json(size_t buf_size, char *buf) mi_attr_noexcept;
 mi_decl_export void mi_register_output(mi_output_fun *out, void *arg) mi_attr_noexcept;
 mi_decl_export void mi_register_error(mi_error_fun *fun, void *arg) mi_attr_noexcept;
 mi_decl_export void mi_register_deferred_free(mi_deferred_free_fun *fun, void *arg) mi_attr_noexcept;

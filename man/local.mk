@@ -78,8 +78,10 @@ dist_man_MANS += \
 	%reldir%/mi_register_error.3 \
 	%reldir%/mi_register_output.3 \
 	%reldir%/mi_rezalloc.3 \
+	%reldir%/mi_stats_get_json.3 \
 	%reldir%/mi_stats_merge.3 \
 	%reldir%/mi_stats_print.3 \
+	%reldir%/mi_stats_print_json.3 \
 	%reldir%/mi_stats_print_out.3 \
 	%reldir%/mi_stats_reset.3 \
 	%reldir%/mi_strdup.3 \

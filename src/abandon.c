@@ -171,6 +171,15 @@ void _mi_abandoned_freed(mi_segment_t *segment) {
     _mi_deadline_lower(&abandoned_due, due);
 }
 
+/* Calls fn for each segment on the list, with the list locked: no thread
+ * can take one meanwhile (the statistics count their blocks). */
+void _mi_abandoned_visit(void (*fn)(mi_segment_t *segment, void *arg), void *arg) {
+  _mi_lock(&abandoned_lock);
+  for (mi_segment_t *s = abandoned; s != NULL; s = s->next)
+    fn(s, arg);
+  _mi_unlock(&abandoned_lock);
+}
+
 void _mi_abandoned_lock(void) {
   _mi_lock(&abandoned_lock);
 }

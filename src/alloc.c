@@ -39,7 +39,9 @@ void *mi_heap_calloc(mi_heap_t *heap, size_t count, size_t size) {
   size_t total;
   if (!_mi_count_size(count, size, &total))
     return NULL;
-  return _mi_heap_malloc_zero(heap, total, true);
+  void *p = _mi_heap_malloc_zero(heap, total, true);
+  _mi_stat_call(callocs);
+  return p;
 }
 
 void *mi_calloc(size_t count, size_t size) {
@@ -100,4 +102,23 @@ char *mi_heap_realpath(mi_heap_t *heap, const char *fname, char *resolved_name) 
 
 char *mi_realpath(const char *fname, char *resolved_name) {
   return mi_heap_realpath(_mi_heap_default(), fname, resolved_name);
+}
+
+/* mimalloc's mi_stats_get_json: the JSON report (stats-print.c) in buf,
+ * or in a block of mi_malloc when buf is NULL; NULL with ERANGE when it
+ * does not fit in buf, with ENOMEM when there is no memory for it. */
+char *mi_stats_get_json(size_t buf_size, char *buf) {
+  if (buf != NULL)
+    return _mi_stats_json_into(buf, buf_size) < buf_size ? buf : NULL;
+  size_t size = _mi_stats_json_into(NULL, 0) + 4096; /* room for figures that grow meanwhile */
+  for (int tries = 0; tries < 4; tries++, size *= 2) {
+    char *p = mi_malloc(size);
+    if (p == NULL)
+      return NULL;
+    if (_mi_stats_json_into(p, size) < size)
+      return p;
+    mi_free(p);
+  }
+  errno = ENOMEM;
+  return NULL;
 }

@@ -218,10 +218,7 @@ static bool page_detach(mi_heap_t *heap, mi_page_queue_t *pq, mi_page_t *page, v
   _mi_page_queue_remove(heap, pq, page);
   page->heap = NULL;
   _mi_page_set_flags(page, page->flags & (uint8_t)~MI_PAGE_IN_FULL);
-  _mi_stat_decrease(&_mi_stats.pages, 1);
-  _mi_stat_decrease(&_mi_stats.bins[page->bin], 1);
-  if (page->bin == MI_BIN_HUGE)
-    _mi_stat_decrease(&_mi_stats.huge, (int64_t)page->block_size);
+  _mi_stats_page(page, -1);
   _mi_segment_abandon_prepare(_mi_ptr_segment(page), heap->tld, arg);
   return true;
 }
@@ -288,7 +285,7 @@ static void thread_done(void *value) {
     mi_heap_delete(h);
   }
   _mi_heap_collect_abandon(backing);
-  _mi_stats_local_flush(&tld->stats);
+  _mi_stats_thread_done(&tld->stats);
   _mi_stat_decrease(&_mi_stats.threads, 1);
   _mi_heap_set_default(&_mi_heap_empty);
   _mi_heap_slot_free((mi_thread_data_t *)((uint8_t *)tld - offsetof(mi_thread_data_t, tld)));
@@ -320,6 +317,7 @@ void *_mi_malloc_generic(size_t size, mi_heap_t *heap, bool zero, size_t alignme
       return _mi_heap_malloc_small(heap, size);
   }
   _mi_deferred_free(heap, false);
+  _mi_stat_request(&heap->tld->stats, size);
   return _mi_page_malloc(heap, size, zero, alignment);
 }
 

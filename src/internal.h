@@ -249,6 +249,7 @@ mi_segment_t *_mi_abandoned_take_one(void);
 mi_segment_t *_mi_abandoned_take_for(size_t block_size);
 mi_segment_t *_mi_abandoned_take_due(int64_t now);
 void _mi_abandoned_freed(mi_segment_t *segment);
+void _mi_abandoned_visit(void (*fn)(mi_segment_t *segment, void *arg), void *arg);
 void _mi_abandoned_lock(void);
 void _mi_abandoned_unlock(void);
 
@@ -335,21 +336,75 @@ void _mi_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((f
 /* ---- override-darwin.c (macOS) ---- */
 size_t _mi_darwin_interposed(void);
 
-/* ---- stats.c ---- */
+/* ---- stats.c: the counters ---- */
 void _mi_stat_increase(mi_stat_count_t *stat, int64_t amount);
 void _mi_stat_decrease(mi_stat_count_t *stat, int64_t amount);
 void _mi_stat_counter(int64_t *counter, int64_t amount);
+void _mi_stats_page(const mi_page_t *page, int sign);
+void _mi_stats_huge_resize(size_t old, size_t size);
+void _mi_stats_page_released(const mi_page_t *page);
 void _mi_stats_local_flush(mi_stats_local_t *local);
-#define MI_STATS_LOCAL_UPDATES 256 /* a thread's counters go to _mi_stats after this many */
-/* Count in a thread's own counters (a field of `local`). */
+void _mi_stats_publish(mi_stats_local_t *local, const int64_t *live, const int64_t *waiting);
+void _mi_stats_thread_done(mi_stats_local_t *local);
+void _mi_stats_reset_counters(void);
+/* Count in a thread's own counters (a field of `local`): a plain addition;
+ * they reach _mi_stats when the thread exits, merges or prints. */
 static inline void _mi_stat_local(mi_stats_local_t *local, int64_t *counter, int64_t amount) {
+  (void)local;
   *counter += amount;
-  if (mi_unlikely(++local->updates >= MI_STATS_LOCAL_UPDATES))
-    _mi_stats_local_flush(local);
 }
-void _mi_stats_print_at_exit(void);
+/* A request of `size` bytes that took the slow path: a sample of the
+ * sizes asked for per size class (the bytes requested are estimated from
+ * them).  Every request above MI_SMALL_SIZE_MAX comes here: one in eight
+ * of those is taken (computing the bin cost them 22 instructions each). */
+static inline void _mi_stat_request(mi_stats_local_t *local, size_t size) {
+  if (size > MI_SMALL_SIZE_MAX && (++local->sample_tick & 7) != 0)
+    return;
+  uint8_t bin = size <= MI_LARGE_OBJ_MAX ? _mi_bin(size) : MI_BIN_HUGE;
+  local->bin_req_bytes[bin] += (int64_t)size;
+  local->bin_req_count[bin]++;
+}
+/* A call of calloc or realloc (`field` of mi_stats_local_t) in a thread,
+ * counted in the thread's own counters once it has them. */
+#define _mi_stat_call(field)                                                                       \
+  do {                                                                                             \
+    mi_tld_t *tld_ = _mi_heap_default()->tld;                                                      \
+    if (mi_likely(tld_ != NULL))                                                                   \
+      tld_->stats.field++;                                                                         \
+  } while (0)
 void _mi_stats_start(void);
 void _mi_stats_snapshot(mi_stats_t *to);
 int64_t _mi_stats_elapsed_msecs(void);
+
+/* ---- stats-print.c: what the counters say, and the report ---- */
+/* The process's totals now, for the report and for other interfaces
+ * (mallinfo2-like ones): bytes and counts, exact where mi_stats_print(3)
+ * says so.  Merges the calling thread's counts first. */
+typedef struct mi_stats_bin_totals_s {
+  size_t block_size;     /* largest size of the class (huge: 0) */
+  int64_t live_blocks;   /* blocks in use */
+  int64_t live_bytes;    /* their usable bytes */
+  int64_t requested;     /* estimated bytes asked for of them */
+  int64_t allocations;   /* blocks handed out since start (or reset) */
+  int64_t pages, pages_peak;
+  int64_t carved;        /* blocks carved into free lists */
+} mi_stats_bin_totals_t;
+typedef struct mi_stats_totals_s {
+  int64_t in_use, in_use_blocks; /* bytes (usable) and blocks in use */
+  int64_t requested;             /* estimated bytes asked for of the blocks in use */
+  int64_t in_pages, in_pages_peak; /* bytes of pages holding blocks; the peak bounds in_use's */
+  int64_t huge, huge_peak;       /* bytes in huge blocks (in_use has them too) */
+  int64_t reserved, reserved_peak, committed, committed_peak;
+  size_t resident, resident_peak, page_faults;
+  int64_t user_msecs, system_msecs, elapsed_msecs;
+  int64_t allocations, frees, callocs, reallocs, xthread_frees;
+  int64_t threads, threads_peak, segments, segments_peak;
+  mi_stats_bin_totals_t bins[MI_BIN_COUNT]; /* bins[MI_BIN_HUGE]: huge blocks */
+} mi_stats_totals_t;
+void _mi_stats_totals(mi_stats_totals_t *totals);
+/* The JSON report into buf: its length (without the final 0), which is
+ * size or more, with errno ERANGE, when it did not fit. */
+size_t _mi_stats_json_into(char *buf, size_t size);
+void _mi_stats_print_at_exit(void);
 
 #endif /* MI_INTERNAL_H */

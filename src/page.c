@@ -160,8 +160,7 @@ void _mi_page_init(mi_page_t *page, mi_heap_t *heap, size_t block_size, uint8_t 
   _mi_page_set_start(page, start);
   mi_assert(page->reserved >= 1 && ((uintptr_t)start % MI_MAX_ALIGN) == 0);
   page_extend(page);
-  _mi_stat_increase(&_mi_stats.pages, 1);
-  _mi_stat_increase(&_mi_stats.bins[bin], 1);
+  _mi_stats_page(page, 1);
 }
 
 /* ---- blocks freed by other threads ------------------------------------------ */
@@ -239,6 +238,14 @@ void _mi_page_free_remote(mi_tld_t *tld, mi_page_t *page, mi_block_t *block) {
   tld->xfree_count++;
 }
 
+/* Blocks of the page that other threads freed, now collected. */
+static void count_xthread_frees(mi_page_t *page, size_t count) {
+  if (page->heap != NULL)
+    _mi_stat_local(&page->heap->tld->stats, &page->heap->tld->stats.xthread_frees, (int64_t)count);
+  else
+    _mi_stat_counter(&_mi_stats.xthread_frees, (int64_t)count); /* an exited thread's page */
+}
+
 /* Move blocks freed by other threads into the local list: a walk over the
  * units and single blocks of the list, not over every block. */
 static void page_take_xthread(mi_page_t *page) {
@@ -271,6 +278,7 @@ static void page_take_xthread(mi_page_t *page) {
   page->used -= (uint32_t)count;
   if (page->heap != NULL)
     _mi_stat_local(&page->heap->tld->stats, &page->heap->tld->stats.xthread_collects, 1);
+  count_xthread_frees(page, count);
 }
 
 /* Is `block` held back by this thread (a batch not yet pushed)? */
@@ -356,7 +364,8 @@ bool _mi_page_mark_list(const mi_page_t *page, const mi_block_t *b, size_t capac
  * collected: those in a free list were freed twice (reported, and left
  * there), the others were in use and are freed now.  One pass over the
  * free lists for all of them. */
-static void page_check_suspects(mi_page_t *page, mi_block_t *block, uint64_t *bits, bool marked) {
+static size_t page_check_suspects(mi_page_t *page, mi_block_t *block, uint64_t *bits, bool marked) {
+  size_t freed = 0;
   while (block != NULL) {
     uintptr_t link = mi_block_get(block, key);
     mi_block_set(block, key, page->key);
@@ -369,6 +378,7 @@ static void page_check_suspects(mi_page_t *page, mi_block_t *block, uint64_t *bi
       page->local_free = block;
       mi_assert(page->used > 0);
       page->used--;
+      freed++;
       if (marked)
         bits[i / 64] |= (uint64_t)1 << (i % 64);
     }
@@ -376,6 +386,7 @@ static void page_check_suspects(mi_page_t *page, mi_block_t *block, uint64_t *bi
       break; /* freed once more while waiting: the rest is lost, not followed */
     block = (mi_block_t *)(link & ~MI_SUSPECT_LINK);
   }
+  return freed;
 }
 
 static void page_collect_suspects(mi_page_t *page) {
@@ -392,7 +403,7 @@ static void page_collect_suspects(mi_page_t *page) {
              _mi_page_mark_list(page, page->local_free, page->capacity, bits);
   }
   page_check_suspects(page, local, bits, marked);
-  page_check_suspects(page, remote, bits, marked);
+  count_xthread_frees(page, page_check_suspects(page, remote, bits, marked));
 }
 
 /* Everything other threads freed, into the local list. */
@@ -460,6 +471,9 @@ void _mi_page_collect(mi_page_t *page) {
   if (page->free == NULL) {
     if (mi_unlikely(mi_option_get(mi_option_secure) > 0))
       page_check_local(page);
+    if (page->heap != NULL)
+      _mi_stat_local(&page->heap->tld->stats, &page->heap->tld->stats.bin_reused[page->bin],
+                     (int64_t)(page->capacity - page->used));
     page->free = page->local_free;
     page->local_free = NULL;
     page->used = page->capacity;
@@ -484,10 +498,7 @@ void _mi_page_free(mi_page_t *page) {
   mi_heap_t *heap = page->heap;
   mi_tld_t *tld = heap->tld;
   _mi_page_queue_remove(heap, _mi_heap_queue_of(heap, page), page);
-  _mi_stat_decrease(&_mi_stats.pages, 1);
-  _mi_stat_decrease(&_mi_stats.bins[page->bin], 1);
-  if (page->bin == MI_BIN_HUGE)
-    _mi_stat_decrease(&_mi_stats.huge, (int64_t)page->block_size);
+  _mi_stats_page(page, -1);
   _mi_segment_page_free(page, tld);
 }
 
@@ -546,10 +557,7 @@ static void page_adopt(mi_heap_t *heap, mi_page_t *page) {
   page->heap = heap;
   __atomic_store_n(&page->backing, 1, __ATOMIC_RELAXED);
   _mi_page_set_flags(page, page->flags & (uint8_t)~MI_PAGE_IN_FULL);
-  _mi_stat_increase(&_mi_stats.pages, 1);
-  _mi_stat_increase(&_mi_stats.bins[page->bin], 1);
-  if (page->bin == MI_BIN_HUGE)
-    _mi_stat_increase(&_mi_stats.huge, (int64_t)page->block_size);
+  _mi_stats_page(page, 1);
   _mi_page_collect(page);
   mi_page_queue_t *pq = &heap->bins[page->bin];
   if (_mi_page_live(page) == 0) {
@@ -704,7 +712,6 @@ static mi_page_t *huge_alloc(mi_heap_t *heap, size_t size, size_t alignment) {
     return NULL;
   mi_page_queue_t *pq = &heap->bins[MI_BIN_HUGE];
   _mi_page_init(page, heap, page->block_size, MI_BIN_HUGE, _mi_page_start(page), page->block_size);
-  _mi_stat_increase(&_mi_stats.huge, (int64_t)page->block_size);
   _mi_page_queue_push(heap, pq, page);
   page->free = NULL;
   page->used = 1;
@@ -743,8 +750,7 @@ void *_mi_page_huge_realloc(void *p, size_t newsize, bool zero) {
     _mi_page_queue_push(heap, pq, page);
   }
   page->block_size = block;
-  _mi_stat_decrease(&_mi_stats.huge, (int64_t)old_block);
-  _mi_stat_increase(&_mi_stats.huge, (int64_t)block);
+  _mi_stats_huge_resize(old_block, block);
   return _mi_page_start(page);
 }
 

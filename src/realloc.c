@@ -18,6 +18,7 @@ static void *realloc_fresh(mi_heap_t *heap, size_t newsize, size_t alignment, si
  * reported for `who` and never followed (EINVAL, NULL). */
 static void *heap_realloc(mi_heap_t *heap, void *p, size_t newsize, size_t alignment, size_t offset, bool zero,
                           const char *who) {
+  _mi_stat_call(reallocs);
   if (p == NULL)
     return realloc_fresh(heap, newsize, alignment, offset, zero);
   size_t size = _mi_usable_size_checked(p, who);

@@ -299,6 +299,7 @@ bool _mi_segment_page_free(mi_page_t *page, mi_tld_t *tld) {
   mi_segment_t *segment = _mi_ptr_segment(page);
   mi_assert(page->in_use && segment->used > 0 && segment->used <= segment->page_count);
   bool purged = page->is_purged;
+  _mi_stats_page_released(page);
   memset(page, 0, sizeof *page); /* not in use, and its memory is not zero */
   page->is_purged = purged;
   segment->used--;

@@ -1,9 +1,11 @@
-/* stats.c - statistics: one set of counters for the process, updated with
- * relaxed atomic operations on the slow paths only (page, segment and OS
- * events; never per allocation), so that peaks are exact process-wide;
- * the two counters of the most frequent events (blocks carved, cross-thread
- * lists collected) are added up per thread first.  stats-print.c prints
- * them. */
+/* stats.c - the counters: one set for the process (_mi_stats), updated
+ * with relaxed atomic operations on slow paths only (page, segment and OS
+ * events, never per allocation), so that peaks are exact process-wide;
+ * and a set per thread (mi_stats_local_t) for the frequent events: blocks
+ * put into free lists, request sizes seen on the slow path, calloc and
+ * realloc calls, cross-thread frees.  A thread adds its own to the
+ * process's when it exits, merges or prints (stats-print.c, which also
+ * works out what the counters imply: blocks in use, allocations, frees). */
 #include "internal.h"
 
 
@@ -40,21 +42,86 @@ void _mi_stat_decrease(mi_stat_count_t *stat, int64_t amount) {
   __atomic_fetch_sub(&stat->current, amount, __ATOMIC_RELAXED);
 }
 
-/* Add a thread's own counters to the process's (types.h: mi_stats_local_t);
- * done every MI_STATS_LOCAL_UPDATES updates, when the thread exits, and
- * when it prints or merges statistics. */
-void _mi_stats_local_flush(mi_stats_local_t *local) {
+/* A page joins (+1) or leaves (-1) a running thread's heap. */
+void _mi_stats_page(const mi_page_t *page, int sign) {
+  void (*change)(mi_stat_count_t *, int64_t) = sign > 0 ? _mi_stat_increase : _mi_stat_decrease;
+  change(&_mi_stats.pages, 1);
+  change(&_mi_stats.bins[page->bin], 1);
+  change(&_mi_stats.page_bytes, (int64_t)_mi_page_area_size(page));
+  if (page->bin == MI_BIN_HUGE)
+    change(&_mi_stats.huge, (int64_t)page->block_size);
+}
+
+/* A page is released: the blocks still waiting in its free list were
+ * never handed out, and are no longer to be (stats-print.c counts the
+ * allocations as the blocks put into free lists less those waiting). */
+void _mi_stats_page_released(const mi_page_t *page) {
+  int64_t n = 0;
+  for (const mi_block_t *b = page->free; b != NULL; b = b->next)
+    n++;
+  if (n > 0)
+    _mi_stat_counter(&_mi_stats.bin_reused[page->bin], -n);
+}
+
+/* A huge block resized in place, from old to size bytes. */
+void _mi_stats_huge_resize(size_t old, size_t size) {
+  _mi_stat_decrease(&_mi_stats.huge, (int64_t)old);
+  _mi_stat_increase(&_mi_stats.huge, (int64_t)size);
+  _mi_stat_decrease(&_mi_stats.page_bytes, (int64_t)old);
+  _mi_stat_increase(&_mi_stats.page_bytes, (int64_t)size);
+}
+
+static void add_bins(int64_t *to, int64_t *from) {
   for (size_t bin = 0; bin < MI_BIN_COUNT; bin++)
-    if (local->bin_blocks[bin] != 0)
-      _mi_stat_counter(&_mi_stats.bin_blocks[bin], local->bin_blocks[bin]);
-  if (local->xthread_collects != 0)
-    _mi_stat_counter(&_mi_stats.xthread_collects, local->xthread_collects);
-  memset(local, 0, sizeof *local);
+    if (from[bin] != 0) {
+      _mi_stat_counter(&to[bin], from[bin]);
+      from[bin] = 0;
+    }
+}
+
+static void add_one(int64_t *to, int64_t *from) {
+  if (*from != 0)
+    _mi_stat_counter(to, *from);
+  *from = 0;
+}
+
+/* Add a thread's own counters to the process's, and zero them. */
+void _mi_stats_local_flush(mi_stats_local_t *local) {
+  add_bins(_mi_stats.bin_blocks, local->bin_blocks);
+  add_bins(_mi_stats.bin_reused, local->bin_reused);
+  add_bins(_mi_stats.bin_req_bytes, local->bin_req_bytes);
+  add_bins(_mi_stats.bin_req_count, local->bin_req_count);
+  add_one(&_mi_stats.callocs, &local->callocs);
+  add_one(&_mi_stats.reallocs, &local->reallocs);
+  add_one(&_mi_stats.xthread_frees, &local->xthread_frees);
+  add_one(&_mi_stats.xthread_collects, &local->xthread_collects);
+}
+
+/* Replace what the thread published of its blocks in use and waiting in
+ * free lists (per size class) by `live` and `waiting` (NULL: none). */
+void _mi_stats_publish(mi_stats_local_t *local, const int64_t *live, const int64_t *waiting) {
+  for (size_t bin = 0; bin < MI_BIN_COUNT; bin++) {
+    int64_t l = live != NULL ? live[bin] : 0, w = waiting != NULL ? waiting[bin] : 0;
+    if (l != local->published_live[bin])
+      _mi_stat_counter(&_mi_stats.bin_live[bin], l - local->published_live[bin]);
+    if (w != local->published_waiting[bin])
+      _mi_stat_counter(&_mi_stats.bin_waiting[bin], w - local->published_waiting[bin]);
+    local->published_live[bin] = l;
+    local->published_waiting[bin] = w;
+  }
+}
+
+/* At thread exit: its counts join the process's, and its blocks are no
+ * longer its own (they are in abandoned segments, or freed). */
+void _mi_stats_thread_done(mi_stats_local_t *local) {
+  _mi_stats_local_flush(local);
+  _mi_stats_publish(local, NULL, NULL);
 }
 
 /* Start counting afresh: totals and peaks from now on; what is current
- * stays current, so that later decreases balance. */
-void mi_stats_reset(void) {
+ * stays current, so that later decreases balance.  The snapshots of
+ * blocks in use stay too. */
+void _mi_stats_reset_counters(void) {
   mi_stat_count_t *c = &_mi_stats.reserved;
   size_t counts = (size_t)(&_mi_stats.bins[MI_BIN_COUNT] - &_mi_stats.reserved);
   for (size_t i = 0; i < counts; i++) {
@@ -64,7 +131,7 @@ void mi_stats_reset(void) {
     __atomic_store_n(&c[i].peak, current, __ATOMIC_RELAXED);
   }
   int64_t *n = _mi_stats.bin_blocks;
-  size_t ints = (size_t)((int64_t *)(&_mi_stats + 1) - _mi_stats.bin_blocks);
+  size_t ints = (size_t)(_mi_stats.bin_live - _mi_stats.bin_blocks);
   for (size_t i = 0; i < ints; i++)
     __atomic_store_n(&n[i], 0, __ATOMIC_RELAXED);
 }

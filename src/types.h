@@ -201,9 +201,17 @@ typedef struct mi_stats_s {
   mi_stat_count_t segments;
   mi_stat_count_t pages;
   mi_stat_count_t huge;        /* bytes in huge blocks */
+  mi_stat_count_t page_bytes;  /* bytes of the pages of running threads' heaps */
   mi_stat_count_t threads;
   mi_stat_count_t bins[MI_BIN_COUNT]; /* pages per size class */
-  int64_t bin_blocks[MI_BIN_COUNT];   /* blocks handed to free lists */
+  /* from here on plain counters (mi_stats_reset zeroes them) */
+  int64_t bin_blocks[MI_BIN_COUNT];   /* blocks carved into free lists */
+  int64_t bin_reused[MI_BIN_COUNT];   /* freed blocks put back into free lists */
+  int64_t bin_req_bytes[MI_BIN_COUNT]; /* sizes asked for on the slow path ... */
+  int64_t bin_req_count[MI_BIN_COUNT]; /* ... and how many such requests */
+  int64_t callocs;
+  int64_t reallocs;
+  int64_t xthread_frees;       /* blocks freed by another thread, when collected */
   int64_t mmap_calls;
   int64_t cache_hits;          /* segments reused from the segment cache */
   int64_t remaps;              /* cached segments moved and resized */
@@ -215,6 +223,10 @@ typedef struct mi_stats_s {
   int64_t window_misses;       /* segments set up outside the page window */
   int64_t lock_takes[MI_LOCK_COUNT]; /* acquisitions of each process-wide lock */
   int64_t lock_waits[MI_LOCK_COUNT]; /* ... that found it taken */
+  /* running threads' blocks as of their last mi_stats_merge (stats.c):
+   * snapshots, not counters (mi_stats_reset leaves them) */
+  int64_t bin_live[MI_BIN_COUNT];    /* blocks in use */
+  int64_t bin_waiting[MI_BIN_COUNT]; /* blocks in free lists, not handed out */
 } mi_stats_t;
 
 /* Free one-chunk segments (pages of small, medium and large blocks) a
@@ -230,13 +242,22 @@ typedef struct mi_segment_list_s {
 
 /* Thread-local data, shared by all heaps of a thread. */
 /* Counters of events that come every few dozen allocations, which a thread
- * adds up alone and adds to the process's now and then (stats.c): a
- * process-wide counter there would be a cache line that every core takes
- * in turn. */
+ * adds up alone and adds to the process's when it exits, merges or prints
+ * (stats.c): a process-wide counter there would be a cache line that every
+ * core takes in turn. */
 typedef struct mi_stats_local_s {
   int64_t bin_blocks[MI_BIN_COUNT];
+  int64_t bin_reused[MI_BIN_COUNT];
+  int64_t bin_req_bytes[MI_BIN_COUNT];
+  int64_t bin_req_count[MI_BIN_COUNT];
+  int64_t callocs;
+  int64_t reallocs;
+  int64_t xthread_frees;
   int64_t xthread_collects;
-  uint32_t updates;               /* since the last addition to _mi_stats */
+  uint32_t sample_tick;           /* requests above 1 KiB seen (_mi_stat_request) */
+  /* what the thread last published into _mi_stats.bin_live/bin_waiting */
+  int64_t published_live[MI_BIN_COUNT];
+  int64_t published_waiting[MI_BIN_COUNT];
 } mi_stats_local_t;
 
 typedef struct mi_tld_s {

@@ -1333,6 +1333,74 @@ START_TEST(stats_print_out_captures) {
 }
 END_TEST
 
+/* mimalloc's mi_stats_get_json: into a buffer, NULL with ERANGE when it
+ * does not fit, or a block of mi_malloc; and the streaming form. */
+START_TEST(stats_json_get_and_print) {
+  static char buf[1 << 16];
+  char small[16];
+  errno = 0;
+  ck_assert_ptr_null(mi_stats_get_json(sizeof small, small));
+  ck_assert_int_eq(errno, ERANGE);
+  errno = 0;
+  ck_assert_ptr_null(mi_stats_get_json(0, buf));
+  ck_assert_int_eq(errno, ERANGE);
+  ck_assert_ptr_eq(mi_stats_get_json(sizeof buf, buf), buf);
+  ck_assert_msg(buf[0] == '{' && strstr(buf, "\"schema_version\": 1,") != NULL, "%s", buf);
+  char *owned = mi_stats_get_json(0, NULL);
+  ck_assert_ptr_nonnull(owned);
+  ck_assert(mi_usable_size(owned) > strlen(owned));
+  ck_assert_ptr_nonnull(strstr(owned, "\"size_classes\": ["));
+  mi_free(owned);
+  static struct capture cap;
+  mi_stats_print_json(capture_out, &cap);
+  ck_assert_msg(cap.buf[0] == '{' && strstr(cap.buf, "\"internals\": {") != NULL, "%s", cap.buf);
+}
+END_TEST
+
+/* After mi_stats_reset the calls count from zero, while blocks allocated
+ * before and still in use stay in use.  (No ck_assert until both reports
+ * are taken: Check allocates as it records where a test got to.) */
+START_TEST(stats_reset_counts_from_zero) {
+  static char before[1 << 16], after[1 << 16];
+  void *p[100];
+  for (int i = 0; i < 100; i++)
+    p[i] = mi_malloc(24);
+  for (int i = 0; i < 50; i++)
+    mi_free(p[i]);
+  mi_stats_reset();
+  char *b = mi_stats_get_json(sizeof before, before);
+  for (int i = 50; i < 100; i++)
+    mi_free(p[i]);
+  char *a = mi_stats_get_json(sizeof after, after);
+  ck_assert_ptr_eq(b, before);
+  ck_assert_ptr_eq(a, after);
+  ck_assert_msg(strstr(before, "\"calls\": {\"allocations\": 0, \"callocs\": 0, \"reallocs\": 0, \"frees\": 0,") != NULL,
+                "%s", before);
+  ck_assert_msg(strstr(after, "\"calls\": {\"allocations\": 0, \"callocs\": 0, \"reallocs\": 0, \"frees\": 50,") != NULL,
+                "%s", after);
+}
+END_TEST
+
+/* A page released with blocks that were never handed out (waiting in
+ * its free list): they are no allocations. */
+START_TEST(stats_released_page_counts_handed_blocks_only) {
+  static char after[1 << 16];
+  mi_stats_reset();
+  mi_heap_t *heap = mi_heap_new();
+  void *p[10];
+  for (int i = 0; i < 10; i++)
+    p[i] = mi_heap_malloc(heap, 24);
+  for (int i = 0; i < 10; i++)
+    mi_free(p[i]);
+  mi_heap_collect(heap, true); /* releases the page */
+  char *a = mi_stats_get_json(sizeof after, after);
+  mi_heap_delete(heap);
+  ck_assert_ptr_eq(a, after);
+  ck_assert_msg(strstr(after, "\"calls\": {\"allocations\": 10, \"callocs\": 0, \"reallocs\": 0, \"frees\": 10,") != NULL,
+                "%s", after);
+}
+END_TEST
+
 START_TEST(register_output_default) {
   /* with no explicit output function, statistics go to the registered one */
   static struct capture cap;
@@ -1518,6 +1586,9 @@ static Suite *runtime_suite(void) {
   ADD(s, "option enable and disable", options_enable_disable);
   ADD(s, "option get_clamp and get_size", options_clamp_size);
   ADD(s, "stats_print_out and stats_print capture output", stats_print_out_captures);
+  ADD(s, "mi_stats_get_json and mi_stats_print_json", stats_json_get_and_print);
+  ADD(s, "mi_stats_reset: calls count from zero", stats_reset_counts_from_zero);
+  ADD(s, "mi_stats: a released page's waiting blocks are no allocations", stats_released_page_counts_handed_blocks_only);
   ADD(s, "register_output receives default output", register_output_default);
   ADD(s, "process_info reports elapsed time and rss", process_info_nonzero);
   ADD(s, "mi_version equals MIALLOC_VERSION", version_matches_header);

@@ -93,12 +93,14 @@ step install "$MAKE" -C "$build" install
 libdir=$prefix/lib
 for f in \
   bin/mialloc-run \
+  bin/mialloc-stats \
   include/mialloc.h \
   lib/libmialloc.a \
   lib/libmialloc.so \
   lib/libmialloc.so.0 \
   lib/pkgconfig/mialloc.pc \
   share/man/man1/mialloc-run.1 \
+  share/man/man1/mialloc-stats.1 \
   share/man/man3/mialloc.3 \
   share/man/man3/mi_malloc.3 \
   share/man/man3/mi_calloc.3; do

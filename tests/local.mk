@@ -17,6 +17,10 @@
 #              short-lived threads reuse each other's segments
 #   limit.sh   a reservation with fresh mappings refused: ENOMEM at its end
 #   preload.sh real programs run with LD_PRELOAD=$MIALLOC_LIB
+#   stats.sh   the statistics: JSON around known calls (tests/stats-prog.c)
+#              parsed with python3, the report at exit, MIALLOC_STATS_FILE
+#   stats-chart.sh tools/mialloc-stats and bench/run.sh --plot draw charts
+#              (skips without matplotlib)
 #   exports.sh exported symbols == functions declared in mialloc.h
 #   footprint.sh what preloading costs: .bss, private writable memory, RSS
 #   layers.sh  the library's files call only downwards (nm of its objects)
@@ -43,6 +47,7 @@ else
 TESTS += %reldir%/no-check.sh
 endif
 check_PROGRAMS += %reldir%/stress %reldir%/fork %reldir%/rss %reldir%/abandoned %reldir%/limit %reldir%/track
+check_PROGRAMS += %reldir%/stats-prog
 
 %canon_reldir%_api_SOURCES = %reldir%/api.c
 %canon_reldir%_api_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -pthread
@@ -95,6 +100,11 @@ check_PROGRAMS += %reldir%/stress %reldir%/fork %reldir%/rss %reldir%/abandoned 
 %canon_reldir%_abandoned_LDFLAGS = $(AM_LDFLAGS) -pthread
 %canon_reldir%_abandoned_LDADD = src/libmialloc.la
 
+%canon_reldir%_stats_prog_SOURCES = %reldir%/stats-prog.c
+%canon_reldir%_stats_prog_CFLAGS = $(AM_CFLAGS) -pthread
+%canon_reldir%_stats_prog_LDFLAGS = $(AM_LDFLAGS) -pthread
+%canon_reldir%_stats_prog_LDADD = src/libmialloc.la
+
 %canon_reldir%_limit_SOURCES = %reldir%/limit.c
 %canon_reldir%_limit_LDADD = src/libmialloc.la
 
@@ -105,6 +115,8 @@ TESTS += \
 	%reldir%/abandoned \
 	%reldir%/limit.sh \
 	%reldir%/preload.sh \
+	%reldir%/stats.sh \
+	%reldir%/stats-chart.sh \
 	%reldir%/exports.sh \
 	%reldir%/footprint.sh \
 	%reldir%/layers.sh \
@@ -130,5 +142,8 @@ EXTRA_DIST += \
 	%reldir%/macos-zone-layout.c \
 	%reldir%/no-check.sh \
 	%reldir%/preload.sh \
+	%reldir%/stats.sh \
+	%reldir%/stats-chart.sh \
+	%reldir%/stats-prog.c \
 	%reldir%/timeout.sh \
 	%reldir%/valgrind.sh

@@ -1,4 +1,5 @@
-# tools/local.mk - mialloc-run, included from the top-level Makefile.am:
+# tools/local.mk - mialloc-run and mialloc-stats (a Python script, installed
+# as it is), included from the top-level Makefile.am:
 #
 #     include tools/local.mk
 #
@@ -12,10 +13,10 @@
 # library's major version (CURRENT - AGE of MI_LT_VERSION, the number in
 # libmialloc.so.0) is computed from the libtool version configure.ac defines.
 
-bin_SCRIPTS += %reldir%/mialloc-run
-dist_man_MANS += man/mialloc-run.1
+bin_SCRIPTS += %reldir%/mialloc-run %reldir%/mialloc-stats
+dist_man_MANS += man/mialloc-run.1 man/mialloc-stats.1
 CLEANFILES += %reldir%/mialloc-run
-EXTRA_DIST += %reldir%/mialloc-run.in
+EXTRA_DIST += %reldir%/mialloc-run.in %reldir%/mialloc-stats
 
 %reldir%/mialloc-run: $(srcdir)/%reldir%/mialloc-run.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) %reldir% && rm -f $@ $@.tmp && \

@@ -6,6 +6,7 @@
 #include <crt_externs.h>
 #include <errno.h>
 #include <mach/mach.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/random.h>
 
@@ -13,6 +14,10 @@
 char **_mi_unix_environ(void) {
   char ***env = _NSGetEnviron();
   return env != NULL ? *env : NULL;
+}
+
+const char *_mi_unix_progname(void) {
+  return getprogname();
 }
 
 /* macOS never refuses a mapping for want of swap. */

@@ -26,6 +26,14 @@ char **_mi_unix_environ(void) {
   return environ;
 }
 
+const char *_mi_unix_progname(void) {
+#if defined(__linux__)
+  return program_invocation_short_name;
+#else
+  return NULL;
+#endif
+}
+
 bool _mi_prim_overcommits(void) {
 #if defined(__linux__)
   char c = '0';

@@ -66,6 +66,15 @@ void _mi_prim_out_stderr(const char *msg);
 /* Keep a duplicate of stderr, used when the program has closed stderr by
  * the time mialloc writes (statistics at exit after an atexit close). */
 void _mi_prim_keep_stderr(void);
+/* Open a file for appending (created, mode 0666 less the umask, when it
+ * does not exist); 0 and *fd, or an errno value.  Writes do not allocate. */
+int _mi_prim_file_append(const char *path, int *fd);
+void _mi_prim_file_write(int fd, const char *msg);
+void _mi_prim_file_close(int fd);
+/* The process id, and the program's name without its directory ("?"
+ * when unknown). */
+int _mi_prim_pid(void);
+const char *_mi_prim_program_name(void);
 /* Read an environment variable into buf (without allocating); false if unset. */
 bool _mi_prim_getenv(const char *name, char *buf, size_t size);
 /* Random bits for cookies; never fails (falls back to time and addresses). */

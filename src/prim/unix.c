@@ -128,10 +128,11 @@ void _mi_prim_keep_stderr(void) {
   errno = err;
 }
 
-void _mi_prim_out_stderr(const char *msg) {
+/* Write all of msg to fd; with fd == STDERR_FILENO, to the kept copy of
+ * stderr if the program closed it. */
+static void write_all(int fd, const char *msg) {
   int err = errno;
   size_t len = strlen(msg);
-  int fd = STDERR_FILENO;
   while (len > 0) {
     ssize_t n = write(fd, msg, len);
     if (n < 0 && errno == EBADF && fd == STDERR_FILENO && stderr_copy >= 0) {
@@ -146,6 +147,37 @@ void _mi_prim_out_stderr(const char *msg) {
     }
   }
   errno = err;
+}
+
+void _mi_prim_out_stderr(const char *msg) {
+  write_all(STDERR_FILENO, msg);
+}
+
+int _mi_prim_file_append(const char *path, int *fd) {
+  int err = errno;
+  *fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+  int result = *fd < 0 ? errno : 0;
+  errno = err;
+  return result;
+}
+
+void _mi_prim_file_write(int fd, const char *msg) {
+  write_all(fd, msg);
+}
+
+void _mi_prim_file_close(int fd) {
+  int err = errno;
+  close(fd);
+  errno = err;
+}
+
+int _mi_prim_pid(void) {
+  return (int)getpid();
+}
+
+const char *_mi_prim_program_name(void) {
+  const char *name = _mi_unix_progname();
+  return name != NULL && name[0] != 0 ? name : "?";
 }
 
 /* getenv may not be usable this early in every libc: walk the environment

@@ -18,6 +18,8 @@ size_t _mi_unix_maxrss_bytes(long maxrss);
 /* Fill buf with random bytes from the kernel; false if it cannot.  errno
  * is left as it was. */
 bool _mi_unix_entropy(void *buf, size_t size);
+/* The program's name without its directory, or NULL when unknown. */
+const char *_mi_unix_progname(void);
 
 /* ---- defined by prim/unix.c ---------------------------------------------------- */
 /* mmap `size` bytes at a multiple of `align` with `prot` and extra `flags`;
