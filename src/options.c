@@ -222,6 +222,14 @@ void _mi_error_message(int err, const char *fmt, ...) {
     fun(err, error_arg);
 }
 
+/* A free block's link that fails its check (mi_block_next): here, with the
+ * messages, so that every layer that walks a free list may report it. */
+mi_decl_cold mi_block_t *_mi_block_corrupt(const mi_page_t *page, const mi_block_t *block, uintptr_t link) {
+  _mi_error_message(EFAULT, "free list of page %p corrupted after %p: link %p leaves its segment "
+                    "(overflow or use after free)\n", (const void *)page, (const void *)block, (void *)link);
+  return NULL;
+}
+
 void _mi_warning_message(const char *fmt, ...) {
   size_t n = atomic_fetch_add_explicit(&warning_count, 1, memory_order_relaxed);
   if (!mi_option_is_enabled(mi_option_show_errors) && !mi_option_is_enabled(mi_option_verbose))

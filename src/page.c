@@ -306,12 +306,6 @@ bool _mi_page_xfree_holds(const mi_tld_t *tld, const mi_page_t *page, const mi_b
 #define MI_SUSPECT_LINK ((uintptr_t)8)
 #define MI_SUSPECT_BITS (MI_SMALL_PAGE_SIZE / 16) /* most blocks of a page */
 
-mi_decl_cold mi_block_t *_mi_block_corrupt(const mi_page_t *page, const mi_block_t *block, uintptr_t link) {
-  _mi_error_message(EFAULT, "free list of page %p corrupted after %p: link %p leaves its segment "
-                    "(overflow or use after free)\n", (const void *)page, (const void *)block, (void *)link);
-  return NULL;
-}
-
 /* The fast path's block had a bad link: the block itself is sound (its
  * own link was checked), the rest of the list is given up. */
 mi_decl_cold void *_mi_page_malloc_corrupt(mi_page_t *page, mi_block_t *block, uintptr_t link, size_t size) {

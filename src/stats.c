@@ -57,7 +57,7 @@ void _mi_stats_page(const mi_page_t *page, int sign) {
  * allocations as the blocks put into free lists less those waiting). */
 void _mi_stats_page_released(const mi_page_t *page) {
   int64_t n = 0;
-  for (const mi_block_t *b = page->free; b != NULL; b = b->next)
+  for (const mi_block_t *b = page->free; b != NULL && n < (int64_t)page->capacity; b = mi_block_next(page, b))
     n++;
   if (n > 0)
     _mi_stat_counter(&_mi_stats.bin_reused[page->bin], -n);
