@@ -21,6 +21,9 @@
 #              parsed with python3, the report at exit, MIALLOC_STATS_FILE
 #   stats-chart.sh tools/mialloc-stats and bench/run.sh --plot draw charts
 #              (skips without matplotlib)
+#   glibc.sh   glibc's mallinfo2, malloc_trim, malloc_stats, malloc_info and
+#              mallopt report mialloc's memory (tests/glibc-api.c linked,
+#              preloaded, and python3's ctypes)
 #   exports.sh exported symbols == functions declared in mialloc.h
 #   footprint.sh what preloading costs: .bss, private writable memory, RSS
 #   layers.sh  the library's files call only downwards (nm of its objects)
@@ -105,6 +108,16 @@ check_PROGRAMS += %reldir%/stats-prog
 %canon_reldir%_stats_prog_LDFLAGS = $(AM_LDFLAGS) -pthread
 %canon_reldir%_stats_prog_LDADD = src/libmialloc.la
 
+if MI_OVERRIDE
+if !MI_DARWIN
+check_PROGRAMS += %reldir%/glibc-api %reldir%/glibc-api-plain
+endif
+endif
+%canon_reldir%_glibc_api_SOURCES = %reldir%/glibc-api.c
+%canon_reldir%_glibc_api_LDADD = src/libmialloc.la
+## the same program, linked with nothing: glibc.sh preloads libmialloc
+%canon_reldir%_glibc_api_plain_SOURCES = %reldir%/glibc-api.c
+
 %canon_reldir%_limit_SOURCES = %reldir%/limit.c
 %canon_reldir%_limit_LDADD = src/libmialloc.la
 
@@ -117,6 +130,7 @@ TESTS += \
 	%reldir%/preload.sh \
 	%reldir%/stats.sh \
 	%reldir%/stats-chart.sh \
+	%reldir%/glibc.sh \
 	%reldir%/exports.sh \
 	%reldir%/footprint.sh \
 	%reldir%/layers.sh \
@@ -135,6 +149,7 @@ EXTRA_DIST += \
 	%reldir%/exports.sh \
 	%reldir%/footprint.sh \
 	%reldir%/foreign.c \
+	%reldir%/glibc.sh \
 	%reldir%/layers.sh \
 	%reldir%/limit.sh \
 	%reldir%/macos.sh \
