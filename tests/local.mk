@@ -5,6 +5,8 @@
 #   api        Check suites over the public API (tests/api.c)
 #   misuse     double and interior frees, writes after free: caught, and
 #              the heap sound afterwards (tests/misuse.c)
+#   api-compat ... the part that mimalloc's users port with (tests/api-compat.c),
+#              run again by itself with MIMALLOC_ environment names set
 #   addrmap    Check suites over the allocator's internals, linking
 #   page       src/libmicore.la: the address maps (tests/addrmap.c), size
 #   foreign    classes and page bookkeeping (tests/page.c), pointers of
@@ -44,8 +46,8 @@
 LOG_COMPILER = $(SHELL) $(srcdir)/%reldir%/timeout.sh
 
 if HAVE_CHECK
-check_PROGRAMS += %reldir%/api %reldir%/misuse %reldir%/addrmap %reldir%/page %reldir%/foreign
-TESTS += %reldir%/api %reldir%/misuse %reldir%/addrmap %reldir%/page %reldir%/foreign
+check_PROGRAMS += %reldir%/api %reldir%/misuse %reldir%/api-compat %reldir%/addrmap %reldir%/page %reldir%/foreign
+TESTS += %reldir%/api %reldir%/misuse %reldir%/api-compat %reldir%/addrmap %reldir%/page %reldir%/foreign
 else
 TESTS += %reldir%/no-check.sh
 endif
@@ -61,6 +63,9 @@ check_PROGRAMS += %reldir%/stats-prog
 %canon_reldir%_misuse_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -pthread
 %canon_reldir%_misuse_LDFLAGS = $(AM_LDFLAGS) -pthread
 %canon_reldir%_misuse_LDADD = src/libmialloc.la $(CHECK_LIBS)
+%canon_reldir%_api_compat_SOURCES = %reldir%/api-compat.c
+%canon_reldir%_api_compat_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+%canon_reldir%_api_compat_LDADD = src/libmialloc.la $(CHECK_LIBS)
 
 %canon_reldir%_internal_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/src -DMIALLOC_BUILD
 %canon_reldir%_internal_cflags = $(AM_CFLAGS) $(CHECK_CFLAGS) -pthread
