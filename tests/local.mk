@@ -23,6 +23,9 @@
 #              parsed with python3, the report at exit, MIALLOC_STATS_FILE
 #   stats-chart.sh tools/mialloc-stats and bench/run.sh --plot draw charts
 #              (skips without matplotlib)
+#   cxx-new    C++'s operator new and delete, every form, and mialloc.hpp's
+#   cxx-new-header  allocators: linked with libmialloc-cxx, and with
+#              mialloc-new-delete.h included (when configure found C++)
 #   glibc.sh   glibc's mallinfo2, malloc_trim, malloc_stats, malloc_info and
 #              mallopt report mialloc's memory (tests/glibc-api.c linked,
 #              preloaded, and python3's ctypes)
@@ -122,6 +125,16 @@ endif
 %canon_reldir%_glibc_api_LDADD = src/libmialloc.la
 ## the same program, linked with nothing: glibc.sh preloads libmialloc
 %canon_reldir%_glibc_api_plain_SOURCES = %reldir%/glibc-api.c
+
+if MI_CXX
+check_PROGRAMS += %reldir%/cxx-new %reldir%/cxx-new-header
+TESTS += %reldir%/cxx-new %reldir%/cxx-new-header
+endif
+%canon_reldir%_cxx_new_SOURCES = %reldir%/cxx-new.cpp
+%canon_reldir%_cxx_new_LDADD = src/libmialloc-cxx.la src/libmialloc.la $(DL_LIBS)
+%canon_reldir%_cxx_new_header_SOURCES = %reldir%/cxx-new.cpp
+%canon_reldir%_cxx_new_header_CPPFLAGS = $(AM_CPPFLAGS) -DMI_TEST_HEADER
+%canon_reldir%_cxx_new_header_LDADD = src/libmialloc.la $(DL_LIBS)
 
 %canon_reldir%_limit_SOURCES = %reldir%/limit.c
 %canon_reldir%_limit_LDADD = src/libmialloc.la
