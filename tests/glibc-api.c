@@ -25,8 +25,11 @@ static void *blocks[N];
 
 int main(void) {
   struct mallinfo2 before = mallinfo2();
+  /* written, as a program's blocks are: mialloc counts a block that is
+   * freed still holding the words its free list left in it as in use
+   * until its thread looks at it (a double free, most likely) */
   for (int i = 0; i < N; i++)
-    blocks[i] = malloc(SIZE);
+    blocks[i] = memset(malloc(SIZE), 1, SIZE);
   void *big = malloc(8 << 20);
   memset(big, 1, 8 << 20);
   struct mallinfo2 mi = mallinfo2();

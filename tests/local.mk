@@ -66,6 +66,7 @@ check_PROGRAMS += %reldir%/stats-prog
 %canon_reldir%_misuse_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -pthread
 %canon_reldir%_misuse_LDFLAGS = $(AM_LDFLAGS) -pthread
 %canon_reldir%_misuse_LDADD = src/libmialloc.la $(CHECK_LIBS)
+
 %canon_reldir%_api_compat_SOURCES = %reldir%/api-compat.c
 %canon_reldir%_api_compat_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 %canon_reldir%_api_compat_LDADD = src/libmialloc.la $(CHECK_LIBS)
