@@ -18,6 +18,17 @@
 #include <string>
 #include <vector>
 
+// A sanitizer's runtime defines operator new and delete itself, and comes
+// first: a program linked with libmialloc-cxx gets the sanitizer's (one
+// that defines them itself, with the header, still gets its own).
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define MI_TEST_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define MI_TEST_SANITIZED 1
+#endif
+#endif
+
 static int failures;
 #define CHECK(cond)                                                       \
   do {                                                                    \
@@ -226,6 +237,10 @@ static void check_stl_allocators() {
 }
 
 int main() {
+#if defined(MI_TEST_SANITIZED) && !defined(MI_TEST_HEADER)
+  std::printf("cxx-new: SKIP: the sanitizer's operator new comes before libmialloc-cxx's\n");
+  return 77;
+#endif
   check_definitions();
   check_forms();
   check_failures();
