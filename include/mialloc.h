@@ -267,9 +267,9 @@ mi_decl_export void mi_option_set(mi_option_t option, long value) mi_attr_noexce
 mi_decl_export void mi_option_set_default(mi_option_t option, long value) mi_attr_noexcept;
 
 /* ---- C++ style: never NULL (see mi_new(3)) ------------------------------------ */
-/* On failure these call the C++ new handler (std::get_new_handler) until it
- * is unset or the allocation succeeds; with no handler, the throwing ones
- * print an error and abort, the nothrow ones return NULL. */
+/* On failure the throwing ones call the C++ new handler (std::get_new_handler)
+ * until the allocation succeeds, and print an error and abort when no
+ * handler is set; the nothrow ones return NULL at once. */
 mi_decl_alloc void *mi_new(size_t size) mi_attr_malloc mi_attr_alloc_size(1);
 mi_decl_alloc void *mi_new_aligned(size_t size, size_t alignment) mi_attr_malloc mi_attr_alloc_size(1) mi_attr_alloc_align(2);
 mi_decl_alloc void *mi_new_nothrow(size_t size) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size(1);

@@ -4,52 +4,56 @@
  * handler may free memory, throw std::bad_alloc (which unwinds through
  * these C frames: they have unwind tables) or end the program.  With no
  * handler the throwing forms report ENOMEM and abort, since C cannot
- * throw; the nothrow forms return NULL.  The C++ operators of
- * mialloc-new-delete.h throw std::bad_alloc themselves instead. */
+ * throw.  The nothrow forms return NULL at once, without the handler:
+ * they are noexcept, and C cannot catch what a handler throws.  The C++
+ * operators of mialloc-new-delete.h throw std::bad_alloc themselves, and
+ * their nothrow forms do run the handler. */
 #include "internal.h"
 
 #include <stdlib.h>
 
 typedef void (*mi_new_handler_t)(void);
+typedef mi_new_handler_t (*mi_get_new_handler_t)(void);
 
-/* std::get_new_handler(), when the C++ runtime is in the process: a weak
- * reference, so that C programs do not need it. */
-mi_new_handler_t _ZSt15get_new_handlerv(void) __attribute__((weak));
+/* std::get_new_handler() of the C++ runtime the process has loaded (the
+ * libstdc++ and libc++ name), if any: looked up when an allocation has
+ * failed, so that C programs need no C++ runtime. */
+static mi_new_handler_t get_new_handler(void) {
+  mi_get_new_handler_t get = (mi_get_new_handler_t)_mi_prim_symbol("_ZSt15get_new_handlerv");
+  return get != NULL ? get() : NULL;
+}
 
-/* Runs the new handler once: false when there is none (after aborting,
- * unless `nothrow`). */
-static bool try_new_handler(bool nothrow) {
-  mi_new_handler_t handler = _ZSt15get_new_handlerv != NULL ? _ZSt15get_new_handlerv() : NULL;
-  if (handler != NULL) {
-    handler();
-    return true;
-  }
-  if (!nothrow) {
+/* Runs the new handler once, or reports ENOMEM and aborts when there is
+ * none. */
+static void run_new_handler(void) {
+  mi_new_handler_t handler = get_new_handler();
+  if (handler == NULL) {
     _mi_error_message(ENOMEM, "out of memory in a C++-style allocation (mi_new)\n");
     abort();
   }
-  return false;
+  handler();
 }
 
 /* count * size, or the handler's verdict on an impossible request. */
 static bool new_count_size(size_t count, size_t size, size_t *total) {
   if (mi_likely(!_mi_mul_overflow(count, size, total)))
     return true;
-  try_new_handler(false); /* a handler that returns cannot make it fit */
+  run_new_handler(); /* a handler that returns cannot make it fit */
   return false;
 }
 
-__attribute__((noinline, cold)) static void *heap_new_retry(mi_heap_t *heap, size_t size, size_t alignment,
-                                                          bool nothrow) {
+__attribute__((noinline, cold)) static void *heap_new_retry(mi_heap_t *heap, size_t size, size_t alignment) {
   void *p = NULL;
-  while (p == NULL && try_new_handler(nothrow))
+  while (p == NULL) {
+    run_new_handler();
     p = alignment == 0 ? mi_heap_malloc(heap, size) : mi_heap_malloc_aligned(heap, size, alignment);
+  }
   return p;
 }
 
 void *mi_heap_alloc_new(mi_heap_t *heap, size_t size) {
   void *p = mi_heap_malloc(heap, size);
-  return mi_likely(p != NULL) ? p : heap_new_retry(heap, size, 0, false);
+  return mi_likely(p != NULL) ? p : heap_new_retry(heap, size, 0);
 }
 
 void *mi_new(size_t size) {
@@ -57,28 +61,22 @@ void *mi_new(size_t size) {
 }
 
 void *mi_new_nothrow(size_t size) {
-  void *p = mi_malloc(size);
-  return mi_likely(p != NULL) ? p : heap_new_retry(mi_heap_get_default(), size, 0, true);
+  return mi_malloc(size);
 }
 
 /* An alignment that is not a power of two can never succeed: EINVAL from
- * mi_malloc_aligned, and the handler is not asked. */
-static void *new_aligned(size_t size, size_t alignment, bool nothrow) {
-  void *p = mi_malloc_aligned(size, alignment);
-  if (mi_likely(p != NULL) || !_mi_is_power_of_two(alignment)) {
-    if (p == NULL && !nothrow)
-      abort();
-    return p;
-  }
-  return heap_new_retry(mi_heap_get_default(), size, alignment, nothrow);
-}
-
+ * mi_malloc_aligned (reported), and the handler is not asked. */
 void *mi_new_aligned(size_t size, size_t alignment) {
-  return new_aligned(size, alignment, false);
+  void *p = mi_malloc_aligned(size, alignment);
+  if (mi_likely(p != NULL))
+    return p;
+  if (!_mi_is_power_of_two(alignment))
+    abort();
+  return heap_new_retry(mi_heap_get_default(), size, alignment);
 }
 
 void *mi_new_aligned_nothrow(size_t size, size_t alignment) {
-  return new_aligned(size, alignment, true);
+  return mi_malloc_aligned(size, alignment);
 }
 
 void *mi_heap_alloc_new_n(mi_heap_t *heap, size_t count, size_t size) {
@@ -96,11 +94,13 @@ void *mi_new_n(size_t count, size_t size) {
  * (EINVAL) is not retried. */
 void *mi_new_realloc(void *p, size_t newsize) {
   void *q;
-  do {
+  for (;;) {
     errno = 0;
     q = mi_realloc(p, newsize);
-  } while (q == NULL && errno != EINVAL && try_new_handler(false));
-  return q;
+    if (q != NULL || errno == EINVAL)
+      return q;
+    run_new_handler();
+  }
 }
 
 void *mi_new_reallocn(void *p, size_t newcount, size_t size) {

@@ -195,6 +195,25 @@ static void check_failures() {
   p = ::operator new(std::size_t(200) << 20, a);
   CHECK(ours(p, std::size_t(200) << 20, 64) && handler_calls == 2);
   ::operator delete(p, a);
+
+  // mialloc.h's mi_new family, from C, runs the same handler: it finds
+  // std::get_new_handler in the C++ runtime; an exception it throws comes
+  // through the C frames
+  mi_option_set(mi_option_limit_os_alloc, 1);
+  p = mi_new(std::size_t(200) << 20);
+  CHECK(ours(p, std::size_t(200) << 20, 16) && handler_calls == 3);
+  mi_free(p);
+  handler_calls = 0;
+  std::set_new_handler(handler_throws);
+  threw = false;
+  try {
+    p = mi_new_n(huge, 2);
+  } catch (const std::bad_alloc &) {
+    threw = true;
+  }
+  CHECK(threw && handler_calls == 1);
+  // the nothrow ones cannot catch what it throws: they do not run it
+  CHECK(mi_new_aligned_nothrow(huge, 64) == nullptr && mi_new_nothrow(huge) == nullptr && handler_calls == 1);
   std::set_new_handler(nullptr);
 }
 

@@ -85,6 +85,8 @@ bool _mi_prim_getenv(const char *name, char *buf, size_t size);
 /* Whether the `malloc` the process's global symbol lookup finds is defined
  * in the object (executable or shared library) that holds `own`. */
 bool _mi_prim_malloc_defined_with(const void *own);
+/* The address of a function of the process by its C name (dlsym), or NULL. */
+void *_mi_prim_symbol(const char *name);
 /* Random bits for cookies; never fails (falls back to time and addresses). */
 uintptr_t _mi_prim_random(void);
 

@@ -105,6 +105,13 @@ bool _mi_prim_malloc_defined_with(const void *own) {
   return same;
 }
 
+void *_mi_prim_symbol(const char *name) {
+  int err = errno;
+  void *p = dlsym(RTLD_DEFAULT, name);
+  errno = err;
+  return p;
+}
+
 int64_t _mi_prim_clock_msecs(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
