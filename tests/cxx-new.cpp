@@ -18,16 +18,14 @@
 #include <string>
 #include <vector>
 
-// A sanitizer's runtime defines operator new and delete itself, and comes
-// first: a program linked with libmialloc-cxx gets the sanitizer's (one
-// that defines them itself, with the header, still gets its own).
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define MI_TEST_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define MI_TEST_SANITIZED 1
-#endif
-#endif
+// A sanitizer's runtime defines operator new and delete itself, and is
+// loaded first: a program linked with libmialloc-cxx gets the sanitizer's
+// (one that defines them itself, with the header, still gets its own).
+// Asked at run time: the program may not be compiled with the sanitizer
+// that its link brought in.
+static bool sanitizer_loaded() {
+  return dlsym(RTLD_DEFAULT, "__asan_init") != nullptr || dlsym(RTLD_DEFAULT, "__tsan_init") != nullptr;
+}
 
 static int failures;
 #define CHECK(cond)                                                       \
@@ -256,9 +254,11 @@ static void check_stl_allocators() {
 }
 
 int main() {
-#if defined(MI_TEST_SANITIZED) && !defined(MI_TEST_HEADER)
-  std::printf("cxx-new: SKIP: the sanitizer's operator new comes before libmialloc-cxx's\n");
-  return 77;
+#if !defined(MI_TEST_HEADER)
+  if (sanitizer_loaded()) {
+    std::printf("cxx-new: SKIP: the sanitizer's operator new comes before libmialloc-cxx's\n");
+    return 77;
+  }
 #endif
   check_definitions();
   check_forms();
