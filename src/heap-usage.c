@@ -16,7 +16,7 @@ static size_t free_list_length(const mi_page_t *page) {
   const mi_block_t *b = mi_racy_read(page->free);
   while (b != NULL && n < page->used && _mi_page_block_of(page, b) == b) {
     n++;
-    b = mi_block_get(b, next);
+    b = mi_block_next(page, b);
   }
   return n;
 }
