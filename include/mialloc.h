@@ -75,6 +75,23 @@ mi_decl_export void mi_free_size_aligned(void *p, size_t size, size_t alignment)
 mi_decl_nodiscard mi_decl_export size_t mi_usable_size(const void *p) mi_attr_noexcept;
 mi_decl_nodiscard mi_decl_export size_t mi_malloc_usable_size(const void *p) mi_attr_noexcept;
 mi_decl_nodiscard mi_decl_export size_t mi_good_size(size_t size) mi_attr_noexcept;
+mi_decl_nodiscard mi_decl_export size_t mi_malloc_size(const void *p) mi_attr_noexcept;
+mi_decl_nodiscard mi_decl_export size_t mi_malloc_good_size(size_t size) mi_attr_noexcept;
+mi_decl_export void mi_free_small(void *p) mi_attr_noexcept;
+mi_decl_alloc void *mi__expand(void *p, size_t newsize) mi_attr_noexcept mi_attr_alloc_size(2);
+mi_decl_nodiscard mi_decl_export int mi_reallocarr(void *ptrp, size_t count, size_t size) mi_attr_noexcept;
+mi_decl_alloc wchar_t *mi_wcsdup(const wchar_t *s) mi_attr_noexcept mi_attr_malloc;
+mi_decl_alloc unsigned char *mi_mbsdup(const unsigned char *s) mi_attr_noexcept mi_attr_malloc;
+
+/* The usable size of the block, also through *block_size (when not NULL). */
+mi_decl_alloc void *mi_umalloc(size_t size, size_t *block_size) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size(1);
+mi_decl_alloc void *mi_ucalloc(size_t count, size_t size, size_t *block_size) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size2(1, 2);
+mi_decl_alloc void *mi_urealloc(void *p, size_t newsize, size_t *block_size_pre, size_t *block_size_post) mi_attr_noexcept mi_attr_alloc_size(2);
+mi_decl_export void mi_ufree(void *p, size_t *block_size) mi_attr_noexcept;
+mi_decl_alloc void *mi_umalloc_aligned(size_t size, size_t alignment, size_t *block_size) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size(1) mi_attr_alloc_align(2);
+mi_decl_alloc void *mi_uzalloc_aligned(size_t size, size_t alignment, size_t *block_size) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size(1) mi_attr_alloc_align(2);
+mi_decl_alloc void *mi_umalloc_small(size_t size, size_t *block_size) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size(1);
+mi_decl_alloc void *mi_uzalloc_small(size_t size, size_t *block_size) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size(1);
 
 /* ---- aligned allocation ------------------------------------------------- */
 mi_decl_alloc void *mi_malloc_aligned(size_t size, size_t alignment) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size(1) mi_attr_alloc_align(2);
@@ -85,6 +102,12 @@ mi_decl_alloc void *mi_calloc_aligned(size_t count, size_t size, size_t alignmen
 mi_decl_alloc void *mi_calloc_aligned_at(size_t count, size_t size, size_t alignment, size_t offset) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size2(1, 2);
 mi_decl_alloc void *mi_realloc_aligned(void *p, size_t newsize, size_t alignment) mi_attr_noexcept mi_attr_alloc_size(2) mi_attr_alloc_align(3);
 mi_decl_alloc void *mi_realloc_aligned_at(void *p, size_t newsize, size_t alignment, size_t offset) mi_attr_noexcept mi_attr_alloc_size(2);
+mi_decl_alloc void *mi_rezalloc_aligned(void *p, size_t newsize, size_t alignment) mi_attr_noexcept mi_attr_alloc_size(2) mi_attr_alloc_align(3);
+mi_decl_alloc void *mi_rezalloc_aligned_at(void *p, size_t newsize, size_t alignment, size_t offset) mi_attr_noexcept mi_attr_alloc_size(2);
+mi_decl_alloc void *mi_recalloc_aligned(void *p, size_t newcount, size_t size, size_t alignment) mi_attr_noexcept mi_attr_alloc_size2(2, 3) mi_attr_alloc_align(4);
+mi_decl_alloc void *mi_recalloc_aligned_at(void *p, size_t newcount, size_t size, size_t alignment, size_t offset) mi_attr_noexcept mi_attr_alloc_size2(2, 3);
+mi_decl_alloc void *mi_aligned_recalloc(void *p, size_t newcount, size_t size, size_t alignment) mi_attr_noexcept;
+mi_decl_alloc void *mi_aligned_offset_recalloc(void *p, size_t newcount, size_t size, size_t alignment, size_t offset) mi_attr_noexcept;
 
 /* ---- POSIX and C11 style -------------------------------------------------- */
 mi_decl_nodiscard mi_decl_export int mi_posix_memalign(void **p, size_t alignment, size_t size) mi_attr_noexcept;
@@ -110,9 +133,12 @@ mi_decl_alloc void *mi_heap_zalloc(mi_heap_t *heap, size_t size) mi_attr_noexcep
 mi_decl_alloc void *mi_heap_calloc(mi_heap_t *heap, size_t count, size_t size) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size2(2, 3);
 mi_decl_alloc void *mi_heap_mallocn(mi_heap_t *heap, size_t count, size_t size) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size2(2, 3);
 mi_decl_alloc void *mi_heap_malloc_small(mi_heap_t *heap, size_t size) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size(2);
+mi_decl_alloc void *mi_heap_zalloc_small(mi_heap_t *heap, size_t size) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size(2);
 mi_decl_alloc void *mi_heap_realloc(mi_heap_t *heap, void *p, size_t newsize) mi_attr_noexcept mi_attr_alloc_size(3);
 mi_decl_alloc void *mi_heap_reallocn(mi_heap_t *heap, void *p, size_t count, size_t size) mi_attr_noexcept mi_attr_alloc_size2(3, 4);
 mi_decl_alloc void *mi_heap_reallocf(mi_heap_t *heap, void *p, size_t newsize) mi_attr_noexcept mi_attr_alloc_size(3);
+mi_decl_alloc void *mi_heap_rezalloc(mi_heap_t *heap, void *p, size_t newsize) mi_attr_noexcept mi_attr_alloc_size(3);
+mi_decl_alloc void *mi_heap_recalloc(mi_heap_t *heap, void *p, size_t newcount, size_t size) mi_attr_noexcept mi_attr_alloc_size2(3, 4);
 mi_decl_alloc char *mi_heap_strdup(mi_heap_t *heap, const char *s) mi_attr_noexcept mi_attr_malloc;
 mi_decl_alloc char *mi_heap_strndup(mi_heap_t *heap, const char *s, size_t n) mi_attr_noexcept mi_attr_malloc;
 mi_decl_alloc char *mi_heap_realpath(mi_heap_t *heap, const char *fname, char *resolved_name) mi_attr_noexcept mi_attr_malloc;
@@ -121,6 +147,13 @@ mi_decl_alloc void *mi_heap_malloc_aligned_at(mi_heap_t *heap, size_t size, size
 mi_decl_alloc void *mi_heap_zalloc_aligned(mi_heap_t *heap, size_t size, size_t alignment) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size(2) mi_attr_alloc_align(3);
 mi_decl_alloc void *mi_heap_calloc_aligned(mi_heap_t *heap, size_t count, size_t size, size_t alignment) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size2(2, 3) mi_attr_alloc_align(4);
 mi_decl_alloc void *mi_heap_realloc_aligned(mi_heap_t *heap, void *p, size_t newsize, size_t alignment) mi_attr_noexcept mi_attr_alloc_size(3) mi_attr_alloc_align(4);
+mi_decl_alloc void *mi_heap_zalloc_aligned_at(mi_heap_t *heap, size_t size, size_t alignment, size_t offset) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size(2);
+mi_decl_alloc void *mi_heap_calloc_aligned_at(mi_heap_t *heap, size_t count, size_t size, size_t alignment, size_t offset) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size2(2, 3);
+mi_decl_alloc void *mi_heap_realloc_aligned_at(mi_heap_t *heap, void *p, size_t newsize, size_t alignment, size_t offset) mi_attr_noexcept mi_attr_alloc_size(3);
+mi_decl_alloc void *mi_heap_rezalloc_aligned(mi_heap_t *heap, void *p, size_t newsize, size_t alignment) mi_attr_noexcept mi_attr_alloc_size(3) mi_attr_alloc_align(4);
+mi_decl_alloc void *mi_heap_rezalloc_aligned_at(mi_heap_t *heap, void *p, size_t newsize, size_t alignment, size_t offset) mi_attr_noexcept mi_attr_alloc_size(3);
+mi_decl_alloc void *mi_heap_recalloc_aligned(mi_heap_t *heap, void *p, size_t newcount, size_t size, size_t alignment) mi_attr_noexcept mi_attr_alloc_size2(3, 4) mi_attr_alloc_align(5);
+mi_decl_alloc void *mi_heap_recalloc_aligned_at(mi_heap_t *heap, void *p, size_t newcount, size_t size, size_t alignment, size_t offset) mi_attr_noexcept mi_attr_alloc_size2(3, 4);
 
 mi_decl_export bool mi_heap_contains_block(mi_heap_t *heap, const void *p) mi_attr_noexcept;
 mi_decl_export bool mi_heap_check_owned(mi_heap_t *heap, const void *p) mi_attr_noexcept;
@@ -142,6 +175,17 @@ typedef bool(mi_block_visit_fun)(const mi_heap_t *heap, const mi_heap_area_t *ar
 mi_decl_export bool mi_heap_visit_blocks(const mi_heap_t *heap, bool visit_all_blocks,
                                          mi_block_visit_fun *visitor, void *arg) mi_attr_noexcept;
 
+/* Whether p points into memory mialloc mapped (any heap, any thread). */
+mi_decl_nodiscard mi_decl_export bool mi_is_in_heap_region(const void *p) mi_attr_noexcept;
+/* Whether the process's malloc and free are mialloc's (the override). */
+mi_decl_nodiscard mi_decl_export bool mi_is_redirected(void) mi_attr_noexcept;
+
+/* ---- reserving OS memory (0 or an errno value) ------------------------------ */
+mi_decl_export int mi_reserve_os_memory(size_t size, bool commit, bool allow_large) mi_attr_noexcept;
+mi_decl_export int mi_reserve_huge_os_pages_at(size_t pages, int numa_node, size_t timeout_msecs) mi_attr_noexcept;
+mi_decl_export int mi_reserve_huge_os_pages_interleave(size_t pages, size_t numa_nodes, size_t timeout_msecs) mi_attr_noexcept;
+mi_decl_export int mi_reserve_huge_os_pages(size_t pages, double max_secs, size_t *pages_reserved) mi_attr_noexcept;
+
 /* ---- process and thread -------------------------------------------------- */
 mi_decl_export void mi_collect(bool force) mi_attr_noexcept;
 mi_decl_nodiscard mi_decl_export int mi_version(void) mi_attr_noexcept;
@@ -159,6 +203,7 @@ typedef void(mi_deferred_free_fun)(bool force, unsigned long long heartbeat, voi
 
 mi_decl_export void mi_stats_print(void *out) mi_attr_noexcept; /* out: mi_output_fun* or NULL */
 mi_decl_export void mi_stats_print_out(mi_output_fun *out, void *arg) mi_attr_noexcept;
+mi_decl_export void mi_thread_stats_print_out(mi_output_fun *out, void *arg) mi_attr_noexcept;
 mi_decl_export void mi_stats_reset(void) mi_attr_noexcept;
 mi_decl_export void mi_stats_merge(void) mi_attr_noexcept;
 /* The statistics as JSON (schema in mi_stats_print(3)): written through
@@ -199,7 +244,15 @@ typedef enum mi_option_e {
   mi_option_max_warnings,       /* MIALLOC_MAX_WARNINGS: warnings printed at most (default 16) */
   mi_option_arena_purge_mult,   /* MIALLOC_ARENA_PURGE_MULT: free segments wait purge_delay times this (default 10) */
   mi_option_secure,             /* MIALLOC_SECURE: 1 = check a thread's own freed blocks before reuse (default 0) */
-  _mi_option_last
+  mi_option_reserve_huge_os_pages, /* MIALLOC_RESERVE_HUGE_OS_PAGES: GiB of 2 MiB huge pages to reserve at start (default 0) */
+  mi_option_reserve_huge_os_pages_at, /* MIALLOC_RESERVE_HUGE_OS_PAGES_AT: NUMA node for them; -1 any (default -1) */
+  _mi_option_last,
+  /* mimalloc's other names of the same options */
+  mi_option_large_os_pages = mi_option_allow_large_os_pages,
+  mi_option_eager_region_commit = mi_option_arena_eager_commit,
+  mi_option_reset_decommits = mi_option_purge_decommits,
+  mi_option_reset_delay = mi_option_purge_delay,
+  mi_option_disallow_os_alloc = mi_option_limit_os_alloc
 } mi_option_t;
 
 mi_decl_nodiscard mi_decl_export bool mi_option_is_enabled(mi_option_t option) mi_attr_noexcept;
@@ -212,6 +265,34 @@ mi_decl_nodiscard mi_decl_export long mi_option_get_clamp(mi_option_t option, lo
 mi_decl_nodiscard mi_decl_export size_t mi_option_get_size(mi_option_t option) mi_attr_noexcept;
 mi_decl_export void mi_option_set(mi_option_t option, long value) mi_attr_noexcept;
 mi_decl_export void mi_option_set_default(mi_option_t option, long value) mi_attr_noexcept;
+
+/* ---- C++ style: never NULL (see mi_new(3)) ------------------------------------ */
+/* On failure the throwing ones call the C++ new handler (std::get_new_handler)
+ * until the allocation succeeds, and print an error and abort when no
+ * handler is set; the nothrow ones return NULL at once. */
+mi_decl_alloc void *mi_new(size_t size) mi_attr_malloc mi_attr_alloc_size(1);
+mi_decl_alloc void *mi_new_aligned(size_t size, size_t alignment) mi_attr_malloc mi_attr_alloc_size(1) mi_attr_alloc_align(2);
+mi_decl_alloc void *mi_new_nothrow(size_t size) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size(1);
+mi_decl_alloc void *mi_new_aligned_nothrow(size_t size, size_t alignment) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size(1) mi_attr_alloc_align(2);
+mi_decl_alloc void *mi_new_n(size_t count, size_t size) mi_attr_malloc mi_attr_alloc_size2(1, 2);
+mi_decl_alloc void *mi_new_realloc(void *p, size_t newsize) mi_attr_alloc_size(2);
+mi_decl_alloc void *mi_new_reallocn(void *p, size_t newcount, size_t size) mi_attr_alloc_size2(2, 3);
+mi_decl_alloc void *mi_heap_alloc_new(mi_heap_t *heap, size_t size) mi_attr_malloc mi_attr_alloc_size(2);
+mi_decl_alloc void *mi_heap_alloc_new_n(mi_heap_t *heap, size_t count, size_t size) mi_attr_malloc mi_attr_alloc_size2(2, 3);
+
+/* ---- typed convenience macros --------------------------------------------------- */
+#define mi_malloc_tp(tp) ((tp *)mi_malloc(sizeof(tp)))
+#define mi_zalloc_tp(tp) ((tp *)mi_zalloc(sizeof(tp)))
+#define mi_calloc_tp(tp, n) ((tp *)mi_calloc(n, sizeof(tp)))
+#define mi_mallocn_tp(tp, n) ((tp *)mi_mallocn(n, sizeof(tp)))
+#define mi_reallocn_tp(p, tp, n) ((tp *)mi_reallocn(p, n, sizeof(tp)))
+#define mi_recalloc_tp(p, tp, n) ((tp *)mi_recalloc(p, n, sizeof(tp)))
+#define mi_heap_malloc_tp(hp, tp) ((tp *)mi_heap_malloc(hp, sizeof(tp)))
+#define mi_heap_zalloc_tp(hp, tp) ((tp *)mi_heap_zalloc(hp, sizeof(tp)))
+#define mi_heap_calloc_tp(hp, tp, n) ((tp *)mi_heap_calloc(hp, n, sizeof(tp)))
+#define mi_heap_mallocn_tp(hp, tp, n) ((tp *)mi_heap_mallocn(hp, n, sizeof(tp)))
+#define mi_heap_reallocn_tp(hp, p, tp, n) ((tp *)mi_heap_reallocn(hp, p, n, sizeof(tp)))
+#define mi_heap_recalloc_tp(hp, p, tp, n) ((tp *)mi_heap_recalloc(hp, p, n, sizeof(tp)))
 
 #ifdef __cplusplus
 }

@@ -72,6 +72,17 @@ void *mi_heap_calloc_aligned(mi_heap_t *heap, size_t count, size_t size, size_t 
   return _mi_heap_malloc_aligned_at(heap, total, alignment, 0, true);
 }
 
+void *mi_heap_zalloc_aligned_at(mi_heap_t *heap, size_t size, size_t alignment, size_t offset) {
+  return _mi_heap_malloc_aligned_at(heap, size, alignment, offset, true);
+}
+
+void *mi_heap_calloc_aligned_at(mi_heap_t *heap, size_t count, size_t size, size_t alignment, size_t offset) {
+  size_t total;
+  if (!_mi_count_size(count, size, &total))
+    return NULL;
+  return _mi_heap_malloc_aligned_at(heap, total, alignment, offset, true);
+}
+
 void *mi_malloc_aligned(size_t size, size_t alignment) {
   return _mi_heap_malloc_aligned_at(_mi_heap_default(), size, alignment, 0, false);
 }
@@ -93,11 +104,9 @@ void *mi_calloc_aligned(size_t count, size_t size, size_t alignment) {
 }
 
 void *mi_calloc_aligned_at(size_t count, size_t size, size_t alignment, size_t offset) {
-  size_t total;
-  if (!_mi_count_size(count, size, &total))
-    return NULL;
-  return _mi_heap_malloc_aligned_at(_mi_heap_default(), total, alignment, offset, true);
+  return mi_heap_calloc_aligned_at(_mi_heap_default(), count, size, alignment, offset);
 }
+
 
 /* ---- POSIX and C11 names ------------------------------------------------ */
 

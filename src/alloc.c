@@ -34,6 +34,10 @@ void *mi_heap_zalloc(mi_heap_t *heap, size_t size) {
   return _mi_heap_malloc_zero(heap, size, true);
 }
 
+void *mi_heap_zalloc_small(mi_heap_t *heap, size_t size) {
+  return _mi_heap_malloc_zero(heap, size, true);
+}
+
 
 void *mi_heap_calloc(mi_heap_t *heap, size_t count, size_t size) {
   size_t total;
@@ -57,6 +61,56 @@ void *mi_heap_mallocn(mi_heap_t *heap, size_t count, size_t size) {
 
 void *mi_mallocn(size_t count, size_t size) {
   return mi_heap_mallocn(_mi_heap_default(), count, size);
+}
+
+/* ---- the u-forms: the usable size too (mi_umalloc(3)) ------------------------- */
+
+static void *with_usable(void *p, size_t *block_size) {
+  if (block_size != NULL)
+    *block_size = p == NULL ? 0 : mi_usable_size(p);
+  return p;
+}
+
+void *mi_umalloc(size_t size, size_t *block_size) {
+  return with_usable(mi_malloc(size), block_size);
+}
+
+void *mi_umalloc_small(size_t size, size_t *block_size) {
+  return with_usable(mi_malloc_small(size), block_size);
+}
+
+void *mi_uzalloc_small(size_t size, size_t *block_size) {
+  return with_usable(mi_zalloc_small(size), block_size);
+}
+
+void *mi_ucalloc(size_t count, size_t size, size_t *block_size) {
+  return with_usable(mi_calloc(count, size), block_size);
+}
+
+void *mi_umalloc_aligned(size_t size, size_t alignment, size_t *block_size) {
+  return with_usable(mi_malloc_aligned(size, alignment), block_size);
+}
+
+void *mi_uzalloc_aligned(size_t size, size_t alignment, size_t *block_size) {
+  return with_usable(mi_zalloc_aligned(size, alignment), block_size);
+}
+
+void mi_ufree(void *p, size_t *block_size) {
+  mi_free(with_usable(p, block_size));
+}
+
+/* ---- other systems' names ------------------------------------------------------ */
+
+size_t mi_malloc_size(const void *p) { /* macOS */
+  return mi_usable_size(p);
+}
+
+size_t mi_malloc_good_size(size_t size) { /* macOS */
+  return mi_good_size(size);
+}
+
+void mi_free_small(void *p) {
+  mi_free(p);
 }
 
 /* ---- strings ----------------------------------------------------------- */
@@ -89,6 +143,22 @@ char *mi_heap_strndup(mi_heap_t *heap, const char *s, size_t n) {
 
 char *mi_strndup(const char *s, size_t n) {
   return mi_heap_strndup(_mi_heap_default(), s, n);
+}
+
+wchar_t *mi_wcsdup(const wchar_t *s) {
+  if (s == NULL)
+    return NULL;
+  size_t n = 0;
+  while (s[n] != 0)
+    n++;
+  wchar_t *t = mi_mallocn(n + 1, sizeof *t);
+  if (t != NULL)
+    memcpy(t, s, (n + 1) * sizeof *t);
+  return t;
+}
+
+unsigned char *mi_mbsdup(const unsigned char *s) {
+  return (unsigned char *)mi_strdup((const char *)s);
 }
 
 char *mi_heap_realpath(mi_heap_t *heap, const char *fname, char *resolved_name) {

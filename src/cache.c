@@ -8,7 +8,8 @@
  * path.  A request takes the best fit: exactly one chunk for pages (split
  * off a larger segment), up to twice the size for a huge block (the block
  * uses only its own size), or any segment resized with mremap, which keeps
- * its resident pages.  Memory reserved at start (MIALLOC_RESERVE_OS_MEMORY),
+ * its resident pages.  Memory reserved up front (MIALLOC_RESERVE_OS_MEMORY,
+ * mi_reserve_os_memory, mi_reserve_huge_os_pages_at),
  * and everything released under limit_os_alloc, is kept in a reserve list
  * and never expires. */
 #include "internal.h"
@@ -282,23 +283,13 @@ static void cache_collect(bool force) {
   }
 }
 
-/* ---- memory reserved at start (MIALLOC_RESERVE_OS_MEMORY) ------------------ */
+/* ---- memory reserved up front ------------------------------------------------- */
 
-/* Map `bytes` (rounded up to whole chunks) at once and keep them as free
- * one-chunk segments, handed out before any new mapping.  Once used and
- * freed they are ordinary memory (cached, then returned after the purge
- * delay).  arena_eager_commit: 1 charges the commit limit at once, 0 on
- * first touch, 2 (default) at once only where the OS does not overcommit. */
-void _mi_cache_reserve(size_t bytes) {
-  size_t chunks = (bytes + MI_SEGMENT_SIZE - 1) / MI_SEGMENT_SIZE;
-  long eager = _mi_option_get_fast(mi_option_arena_eager_commit);
-  bool commit = eager == 1 || (eager == 2 && !_mi_prim_overcommits());
-  uint8_t *base = chunks > 0 ? _mi_os_alloc_commit(chunks * MI_SEGMENT_SIZE, MI_SEGMENT_SIZE, commit, NULL) : NULL;
-  if (base == NULL) {
-    if (chunks > 0)
-      _mi_warning_message("could not reserve %zu MiB of OS memory\n", bytes >> 20);
-    return;
-  }
+/* Keeps `chunks` chunks of fresh OS memory at `base` as free one-chunk
+ * segments, handed out before any new mapping.  Once used and freed they
+ * are ordinary memory (cached, then returned after the purge delay).
+ * Returns how many the address map took; the rest is unmapped. */
+static size_t reserve_add(uint8_t *base, size_t chunks) {
   size_t marked = 0;
   _mi_lock(&cache_lock);
   for (; marked < chunks; marked++) {
@@ -314,11 +305,78 @@ void _mi_cache_reserve(size_t bytes) {
   if (marked < chunks) { /* the address map could not take the rest */
     size_t rest = (chunks - marked) * MI_SEGMENT_SIZE;
     _mi_os_free(base + marked * MI_SEGMENT_SIZE, rest, rest);
-    chunks = marked;
   }
-  _mi_stat_increase(&_mi_stats.segments, (int64_t)chunks);
-  _mi_verbose_message("reserved %zu MiB of OS memory (%s)\n", (chunks * MI_SEGMENT_SIZE) >> 20,
+  _mi_stat_increase(&_mi_stats.segments, (int64_t)marked);
+  return marked;
+}
+
+/* `size` bytes (rounded up to whole chunks) mapped at once; with `commit`
+ * charged against the commit limit at once, else on first touch; with
+ * `allow_large` transparent huge pages asked for. */
+int mi_reserve_os_memory(size_t size, bool commit, bool allow_large) {
+  size_t chunks = (size + MI_SEGMENT_SIZE - 1) / MI_SEGMENT_SIZE;
+  if (chunks == 0)
+    return 0;
+  if (chunks > SIZE_MAX / MI_SEGMENT_SIZE)
+    return ENOMEM;
+  uint8_t *base = _mi_os_alloc_commit(chunks * MI_SEGMENT_SIZE, MI_SEGMENT_SIZE, commit, NULL);
+  if (base == NULL)
+    return ENOMEM;
+  if (allow_large)
+    _mi_prim_hint_large(base, chunks * MI_SEGMENT_SIZE);
+  size_t got = reserve_add(base, chunks);
+  _mi_verbose_message("reserved %zu MiB of OS memory (%s)\n", (got * MI_SEGMENT_SIZE) >> 20,
                       commit ? "committed" : "committed on use");
+  return got == chunks ? 0 : ENOMEM;
+}
+
+/* MIALLOC_RESERVE_OS_MEMORY at start.  arena_eager_commit: 1 charges the
+ * commit limit at once, 0 on first touch, 2 (default) at once only where
+ * the OS does not overcommit. */
+void _mi_cache_reserve(size_t bytes) {
+  long eager = _mi_option_get_fast(mi_option_arena_eager_commit);
+  bool commit = eager == 1 || (eager == 2 && !_mi_prim_overcommits());
+  if (mi_reserve_os_memory(bytes, commit, false) != 0)
+    _mi_warning_message("could not reserve %zu MiB of OS memory\n", bytes >> 20);
+}
+
+/* Up to `pages` GiB of huge-page memory, one GiB at a time until
+ * `timeout_msecs` (0: no limit) have passed; how many GiB were reserved.
+ * 2 MiB pages, not 1 GiB ones: a freed segment goes back to the OS in
+ * 4 MiB pieces, which a 1 GiB page cannot be unmapped in. */
+static size_t reserve_huge(size_t pages, size_t timeout_msecs) {
+  int64_t deadline = timeout_msecs == 0 ? 0 : _mi_prim_clock_msecs() + (int64_t)timeout_msecs;
+  size_t done = 0;
+  for (; done < pages; done++) {
+    if (deadline != 0 && _mi_prim_clock_msecs() > deadline)
+      break;
+    uint8_t *base = _mi_os_alloc_huge(MI_HUGE_OS_PAGES_UNIT, MI_SEGMENT_SIZE);
+    if (base == NULL)
+      break;
+    if (reserve_add(base, MI_HUGE_OS_PAGES_UNIT / MI_SEGMENT_SIZE) < MI_HUGE_OS_PAGES_UNIT / MI_SEGMENT_SIZE)
+      break;
+  }
+  _mi_verbose_message("reserved %zu GiB of huge OS pages (of %zu asked for)\n", done, pages);
+  return done;
+}
+
+/* mialloc does not bind memory to NUMA nodes: numa_node is not used. */
+int mi_reserve_huge_os_pages_at(size_t pages, int numa_node, size_t timeout_msecs) {
+  (void)numa_node;
+  return reserve_huge(pages, timeout_msecs) == pages ? 0 : ENOMEM;
+}
+
+int mi_reserve_huge_os_pages_interleave(size_t pages, size_t numa_nodes, size_t timeout_msecs) {
+  (void)numa_nodes;
+  return reserve_huge(pages, timeout_msecs) == pages ? 0 : ENOMEM;
+}
+
+int mi_reserve_huge_os_pages(size_t pages, double max_secs, size_t *pages_reserved) {
+  size_t timeout = max_secs <= 0 ? 0 : max_secs > 1e9 ? (size_t)1e12 : (size_t)(max_secs * 1000) + 1;
+  size_t done = reserve_huge(pages, timeout);
+  if (pages_reserved != NULL)
+    *pages_reserved = done;
+  return done == pages ? 0 : ENOMEM;
 }
 
 /* The smallest reserved segment of at least `size` bytes, or NULL. */

@@ -372,6 +372,10 @@ bool mi_check_owned(const void *p) {
   return mi_heap_check_owned(mi_heap_get_default(), p);
 }
 
+bool mi_is_in_heap_region(const void *p) {
+  return p != NULL && _mi_segment_of_checked(p) != NULL;
+}
+
 /* ---- visiting ---------------------------------------------------------------- */
 
 #define MI_PAGE_MAX_BLOCKS (MI_SMALL_PAGE_SIZE / 16) /* the most blocks a page holds */

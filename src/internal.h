@@ -177,6 +177,8 @@ static inline size_t _mi_page_area_size(const mi_page_t *page) {
 /* ---- os.c ---- */
 void *_mi_os_alloc_aligned(size_t size, size_t align, void *hint);
 void *_mi_os_alloc_commit(size_t size, size_t align, bool commit, void *hint);
+void *_mi_os_alloc_huge(size_t size, size_t align);
+#define MI_HUGE_OS_PAGES_UNIT ((size_t)1 << 30) /* what mi_reserve_huge_os_pages counts */
 
 void _mi_os_free(void *p, size_t size, size_t committed);
 size_t _mi_os_purge(void *p, size_t size);
@@ -323,6 +325,16 @@ bool _mi_visit_all_segments(bool blocks, bool (*fn)(mi_area_kind_t kind, void *s
                             void *arg);
 
 
+
+/* ---- heap-usage.c: what the blocks add up to ---- */
+typedef struct mi_usage_s {
+  size_t pages;
+  size_t live_blocks[MI_BIN_COUNT]; /* per size class (MI_BIN_HUGE: huge blocks) */
+  size_t live_bytes[MI_BIN_COUNT];
+  size_t free_blocks[MI_BIN_COUNT]; /* in those pages, carved or not */
+} mi_usage_t;
+void _mi_heap_usage(bool thread_only, mi_usage_t *u);
+size_t _mi_usage_sum(const mi_usage_t *u, size_t from, size_t to, bool bytes);
 
 /* ---- options.c: options and messages ---- */
 long _mi_option_get_fast(mi_option_t option);

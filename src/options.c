@@ -32,6 +32,8 @@ static mi_option_desc_t options[_mi_option_last] = {
     [mi_option_max_warnings] = {16, MI_OPTION_UNINIT, "max_warnings", false},
     [mi_option_arena_purge_mult] = {10, MI_OPTION_UNINIT, "arena_purge_mult", false},
     [mi_option_secure] = {MI_SECURE, MI_OPTION_UNINIT, "secure", false},
+    [mi_option_reserve_huge_os_pages] = {0, MI_OPTION_UNINIT, "reserve_huge_os_pages", false},
+    [mi_option_reserve_huge_os_pages_at] = {-1, MI_OPTION_UNINIT, "reserve_huge_os_pages_at", false},
 };
 
 static bool option_valid(mi_option_t option) {
@@ -73,6 +75,31 @@ static bool parse_value(const char *s, bool is_size, long *value) {
   return true;
 }
 
+/* MIALLOC_<NAME> (in `name`), or when that is unset mimalloc's name of
+ * the option, MIMALLOC_<NAME> (or its other names, below); `name` is left
+ * holding the variable that was found. */
+static bool getenv_or_mimalloc(char *name, size_t name_size, char *buf, size_t size) {
+  static const char *const renamed[][2] = {
+      {"LIMIT_OS_ALLOC", "DISALLOW_OS_ALLOC"},   {"ALLOW_LARGE_OS_PAGES", "LARGE_OS_PAGES"},
+      {"ARENA_EAGER_COMMIT", "EAGER_REGION_COMMIT"}, {"PURGE_DECOMMITS", "RESET_DECOMMITS"},
+      {"PURGE_DELAY", "RESET_DELAY"},
+  };
+  if (_mi_prim_getenv(name, buf, size))
+    return true;
+  const char *upper = name + strlen("MIALLOC_");
+  char alias[64];
+  _mi_snprintf(alias, sizeof alias, "MIMALLOC_%s", upper);
+  bool found = _mi_prim_getenv(alias, buf, size);
+  for (size_t i = 0; !found && i < sizeof renamed / sizeof renamed[0]; i++)
+    if (!strcmp(upper, renamed[i][0])) {
+      _mi_snprintf(alias, sizeof alias, "MIMALLOC_%s", renamed[i][1]);
+      found = _mi_prim_getenv(alias, buf, size);
+    }
+  if (found)
+    _mi_snprintf(name, name_size, "%s", alias);
+  return found;
+}
+
 static void option_init(mi_option_desc_t *desc) {
   char name[64] = "MIALLOC_", buf[64];
   size_t n = strlen(name);
@@ -80,7 +107,7 @@ static void option_init(mi_option_desc_t *desc) {
     name[n++] = (char)toupper((unsigned char)*s);
   name[n] = 0;
   desc->init = MI_OPTION_DEFAULTED;
-  if (!_mi_prim_getenv(name, buf, sizeof buf))
+  if (!getenv_or_mimalloc(name, sizeof name, buf, sizeof buf))
     return;
   long value;
   if (parse_value(buf, desc->is_size, &value)) {

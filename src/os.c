@@ -30,6 +30,22 @@ void *_mi_os_alloc_commit(size_t size, size_t align, bool commit, void *hint) {
   return p;
 }
 
+/* `size` bytes of huge OS pages (MAP_HUGETLB, 2 MiB) at a multiple of
+ * `align`, or NULL (with a warning) where the system has none free. */
+void *_mi_os_alloc_huge(size_t size, size_t align) {
+  void *p = NULL;
+  int err = _mi_prim_alloc_huge(size, align, &p);
+  if (err != 0) {
+    _mi_warning_message("unable to map %zu bytes of huge OS pages (error %d%s)\n", size, err,
+                        err == ENOMEM ? ": none free, see /proc/sys/vm/nr_hugepages" : "");
+    return NULL;
+  }
+  _mi_stat_counter(&_mi_stats.mmap_calls, 1);
+  _mi_stat_increase(&_mi_stats.reserved, (int64_t)size);
+  _mi_stat_increase(&_mi_stats.committed, (int64_t)size);
+  return p;
+}
+
 /* `committed`: the bytes of the range that were not purged. */
 void _mi_os_free(void *p, size_t size, size_t committed) {
   int err = _mi_prim_free(p, size);

@@ -53,6 +53,24 @@ void mi_process_init(void) {
   size_t reserve = mi_option_get_size(mi_option_reserve_os_memory);
   if (reserve > 0)
     _mi_cache_reserve(reserve);
+  long huge = mi_option_get(mi_option_reserve_huge_os_pages);
+  if (huge > 0 && mi_reserve_huge_os_pages_at((size_t)huge, (int)mi_option_get(mi_option_reserve_huge_os_pages_at),
+                                              (size_t)huge * 500) != 0)
+    _mi_warning_message("could not reserve %ld GiB of huge OS pages\n", huge);
+}
+
+/* ELF: whether the malloc that symbol lookup finds is in the object that
+ * holds mialloc (LD_PRELOAD, or a program linked with it and no other
+ * malloc before it).  macOS: the override interposes malloc in every
+ * image at load. */
+bool mi_is_redirected(void) {
+#if defined(MI_OVERRIDE) && defined(__APPLE__)
+  return true;
+#elif defined(MI_OVERRIDE)
+  return _mi_prim_malloc_defined_with((const void *)mi_is_redirected);
+#else
+  return false;
+#endif
 }
 
 __attribute__((constructor)) static void mi_process_load(void) {

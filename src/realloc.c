@@ -90,15 +90,48 @@ void *mi_reallocf(void *p, size_t newsize) {
 
 /* rezalloc/recalloc: the part beyond the old usable size reads as zero.
  * Blocks must come from a zeroing allocation for the whole to be zero. */
-void *mi_rezalloc(void *p, size_t newsize) {
-  return heap_realloc(_mi_heap_default(), p, newsize, 0, 0, true, "mi_rezalloc");
+void *mi_heap_rezalloc(mi_heap_t *heap, void *p, size_t newsize) {
+  return heap_realloc(heap, p, newsize, 0, 0, true, "mi_rezalloc");
 }
 
-void *mi_recalloc(void *p, size_t count, size_t size) {
+void *mi_rezalloc(void *p, size_t newsize) {
+  return mi_heap_rezalloc(_mi_heap_default(), p, newsize);
+}
+
+void *mi_heap_recalloc(mi_heap_t *heap, void *p, size_t count, size_t size) {
   size_t total;
   if (!_mi_count_size(count, size, &total))
     return NULL;
-  return mi_rezalloc(p, total);
+  return mi_heap_rezalloc(heap, p, total);
+}
+
+void *mi_recalloc(void *p, size_t count, size_t size) {
+  return mi_heap_recalloc(_mi_heap_default(), p, count, size);
+}
+
+/* The old size through *block_size_pre, the new one through *block_size_post. */
+void *mi_urealloc(void *p, size_t newsize, size_t *block_size_pre, size_t *block_size_post) {
+  if (block_size_pre != NULL)
+    *block_size_pre = p == NULL ? 0 : mi_usable_size(p);
+  void *q = mi_realloc(p, newsize);
+  if (block_size_post != NULL)
+    *block_size_post = q == NULL ? 0 : mi_usable_size(q);
+  return q;
+}
+
+/* NetBSD's: *ptrp is resized, or left alone and an errno value returned. */
+int mi_reallocarr(void *ptrp, size_t count, size_t size) {
+  if (ptrp == NULL)
+    return errno = EINVAL;
+  size_t total;
+  if (mi_unlikely(_mi_mul_overflow(count, size, &total)))
+    return errno = EOVERFLOW;
+  void **pp = ptrp;
+  void *q = mi_realloc(*pp, total);
+  if (q == NULL)
+    return errno;
+  *pp = q;
+  return 0;
 }
 
 /* In place or not at all. */
@@ -109,20 +142,86 @@ void *mi_expand(void *p, size_t newsize) {
   return newsize <= size ? p : NULL;
 }
 
+/* Microsoft's name: ENOMEM when it cannot. */
+void *mi__expand(void *p, size_t newsize) {
+  void *q = mi_expand(p, newsize);
+  if (q == NULL)
+    errno = ENOMEM;
+  return q;
+}
+
 /* ---- aligned ---------------------------------------------------------------- */
 
-void *mi_heap_realloc_aligned(mi_heap_t *heap, void *p, size_t newsize, size_t alignment) {
+/* The aligned forms of every realloc, on one function: `zero` for rezalloc. */
+static void *heap_realloc_aligned(mi_heap_t *heap, void *p, size_t newsize, size_t alignment, size_t offset,
+                                  bool zero) {
   if (!_mi_alignment_valid(alignment))
     return NULL;
-  return heap_realloc(heap, p, newsize, alignment, 0, false, "mi_realloc_aligned");
+  return heap_realloc(heap, p, newsize, alignment, offset, zero, zero ? "mi_rezalloc_aligned" : "mi_realloc_aligned");
+}
+
+static void *heap_recalloc_aligned(mi_heap_t *heap, void *p, size_t count, size_t size, size_t alignment,
+                                   size_t offset) {
+  size_t total;
+  if (!_mi_count_size(count, size, &total))
+    return NULL;
+  return heap_realloc_aligned(heap, p, total, alignment, offset, true);
+}
+
+void *mi_heap_realloc_aligned(mi_heap_t *heap, void *p, size_t newsize, size_t alignment) {
+  return heap_realloc_aligned(heap, p, newsize, alignment, 0, false);
 }
 
 void *mi_realloc_aligned(void *p, size_t newsize, size_t alignment) {
-  return mi_heap_realloc_aligned(_mi_heap_default(), p, newsize, alignment);
+  return heap_realloc_aligned(_mi_heap_default(), p, newsize, alignment, 0, false);
 }
 
 void *mi_realloc_aligned_at(void *p, size_t newsize, size_t alignment, size_t offset) {
-  if (!_mi_alignment_valid(alignment))
-    return NULL;
-  return heap_realloc(_mi_heap_default(), p, newsize, alignment, offset, false, "mi_realloc_aligned_at");
+  return heap_realloc_aligned(_mi_heap_default(), p, newsize, alignment, offset, false);
+}
+
+void *mi_heap_realloc_aligned_at(mi_heap_t *heap, void *p, size_t newsize, size_t alignment, size_t offset) {
+  return heap_realloc_aligned(heap, p, newsize, alignment, offset, false);
+}
+
+void *mi_heap_rezalloc_aligned_at(mi_heap_t *heap, void *p, size_t newsize, size_t alignment, size_t offset) {
+  return heap_realloc_aligned(heap, p, newsize, alignment, offset, true);
+}
+
+void *mi_heap_rezalloc_aligned(mi_heap_t *heap, void *p, size_t newsize, size_t alignment) {
+  return heap_realloc_aligned(heap, p, newsize, alignment, 0, true);
+}
+
+void *mi_rezalloc_aligned_at(void *p, size_t newsize, size_t alignment, size_t offset) {
+  return heap_realloc_aligned(_mi_heap_default(), p, newsize, alignment, offset, true);
+}
+
+void *mi_rezalloc_aligned(void *p, size_t newsize, size_t alignment) {
+  return heap_realloc_aligned(_mi_heap_default(), p, newsize, alignment, 0, true);
+}
+
+void *mi_heap_recalloc_aligned_at(mi_heap_t *heap, void *p, size_t count, size_t size, size_t alignment,
+                                  size_t offset) {
+  return heap_recalloc_aligned(heap, p, count, size, alignment, offset);
+}
+
+void *mi_heap_recalloc_aligned(mi_heap_t *heap, void *p, size_t count, size_t size, size_t alignment) {
+  return heap_recalloc_aligned(heap, p, count, size, alignment, 0);
+}
+
+void *mi_recalloc_aligned_at(void *p, size_t count, size_t size, size_t alignment, size_t offset) {
+  return heap_recalloc_aligned(_mi_heap_default(), p, count, size, alignment, offset);
+}
+
+void *mi_recalloc_aligned(void *p, size_t count, size_t size, size_t alignment) {
+  return heap_recalloc_aligned(_mi_heap_default(), p, count, size, alignment, 0);
+}
+
+/* Microsoft's names */
+void *mi_aligned_recalloc(void *p, size_t count, size_t size, size_t alignment) {
+  return mi_recalloc_aligned(p, count, size, alignment);
+}
+
+void *mi_aligned_offset_recalloc(void *p, size_t count, size_t size, size_t alignment, size_t offset) {
+  return mi_recalloc_aligned_at(p, count, size, alignment, offset);
 }

@@ -57,5 +57,27 @@ expect_failure "no dynamic __thread on macOS" "--with-tls=dynamic is not availab
   --host=x86_64-apple-darwin --with-tls=dynamic
 expect_failure "override yes or no" "for --enable-override: use yes or no" --enable-override=maybe
 
+# --disable-shared: configure says that mialloc-run, which preloads the
+# shared library, will not be installed, and the makefile's line that
+# would install it is commented out (tests/install.sh checks that the
+# default build installs it)
+n=$((n + 1))
+dir="$tmp/case$n"
+mkdir "$dir"
+notice="mialloc-run is not built or installed"
+if ! (cd "$dir" && CC="${CC:-cc}" "$tmp/src/configure" --disable-shared >out.log 2>&1); then
+  echo "FAIL: --disable-shared: configure failed"
+  tail -n 3 "$dir/out.log" | sed 's/^/    /'
+  failures=$((failures + 1))
+elif ! grep -F -e "$notice" "$dir/out.log" >/dev/null; then
+  echo "FAIL: --disable-shared: configure did not say: $notice"
+  failures=$((failures + 1))
+elif grep -E '^[A-Za-z_0-9]+ = tools/mialloc-run$' "$dir/Makefile" >/dev/null; then
+  echo "FAIL: --disable-shared: the makefile still installs tools/mialloc-run"
+  failures=$((failures + 1))
+else
+  echo "ok: --disable-shared: $notice, and the makefile does not install it"
+fi
+
 echo "configure-options: $n cases, $failures failed"
 [ "$failures" -eq 0 ]

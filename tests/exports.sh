@@ -118,7 +118,8 @@ fi | sort -u >"$tmp/exported"
 # and defines none of them.
 if test "${MIALLOC_OVERRIDE:-0}" = 1 && test $format = elf; then
   for f in malloc free calloc realloc reallocarray posix_memalign aligned_alloc memalign \
-    valloc pvalloc malloc_usable_size cfree; do
+    valloc pvalloc malloc_usable_size cfree \
+    mallinfo mallinfo2 malloc_trim malloc_stats malloc_info mallopt; do
     echo "$f"
   done >>"$tmp/expected"
   # glibc's internal entry points, whichever of them the library provides

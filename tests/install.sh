@@ -8,7 +8,10 @@
 # must have a configure script (run ./autogen.sh in a git checkout) and must
 # not be configured in place: the build is a separate VPATH build with
 # --prefix=TMP/prefix.  It checks that
-#   - the installed files are the expected ones, and only the public header;
+#   - the installed files are the expected ones, and only the public headers
+#     (mialloc.h, and mialloc.hpp and mialloc-new-delete.h for C++);
+#   - libmialloc.so.0 needs no C++ runtime; a C++ program linked with the
+#     installed libmialloc-cxx gets operator new from it (when built);
 #   - a program compiled with `pkg-config --cflags --libs mialloc` links the
 #     installed libmialloc.so.0 and gets its malloc from mialloc;
 #   - the same program linked statically against libmialloc.a through
@@ -110,11 +113,11 @@ for f in \
     fail "$prefix/$f was not installed"
   fi
 done
-headers=$(cd "$prefix/include" && ls)
-if test "$headers" = mialloc.h; then
-  ok "mialloc.h is the only installed header"
+headers=$(cd "$prefix/include" && ls | tr '\n' ' ')
+if test "$headers" = "mialloc-new-delete.h mialloc.h mialloc.hpp "; then
+  ok "the installed headers are mialloc.h and its two C++ companions"
 else
-  fail "installed headers other than mialloc.h:" "$headers"
+  fail "installed headers are not mialloc-new-delete.h mialloc.h mialloc.hpp:" "$headers"
 fi
 for f in "$libdir"/*micore*; do
   if test -e "$f"; then
@@ -205,6 +208,29 @@ if "$CC" -o "$tmp/work/prog-shared" "$tmp/work/prog.c" $cflags $libs -Wl,-rpath,
 else
   fail "cannot compile with \`pkg-config --cflags --libs mialloc\`:"
   cat "$tmp/cc-shared.log"
+fi
+
+# C programs need no C++ runtime; C++ ones get operator new from
+# libmialloc-cxx (built when configure found a C++ compiler)
+if readelf -d "$libdir/libmialloc.so.0" 2>/dev/null | grep 'NEEDED.*libstdc++' >/dev/null; then
+  fail "libmialloc.so.0 needs libstdc++"
+else
+  ok "libmialloc.so.0 needs no C++ runtime"
+fi
+if test -f "$libdir/libmialloc-cxx.so.0"; then
+  printf '%s\n' '#include <mialloc.h>' '#include <cstdio>' \
+    'int main() { int *p = new int[10]; std::printf("%d\n", mi_check_owned(p) ? 1 : 0); delete[] p; }' \
+    >"$tmp/work/prog.cpp"
+  # shellcheck disable=SC2086
+  if ${CXX:-c++} -o "$tmp/work/prog-cxx" "$tmp/work/prog.cpp" $cflags -lmialloc-cxx $libs \
+    -Wl,-rpath,"$libdir" >"$tmp/cxx.log" 2>&1 &&
+    ldd "$tmp/work/prog-cxx" | grep -F "$libdir/libmialloc-cxx.so.0" >/dev/null &&
+    test "$("$tmp/work/prog-cxx")" = 1; then
+    ok "a C++ program links the installed libmialloc-cxx.so.0, and new[] is mialloc's"
+  else
+    fail "a C++ program with -lmialloc-cxx:"
+    cat "$tmp/cxx.log"
+  fi
 fi
 
 # The static library: -Bstatic around -lmialloc, so that the linker takes

@@ -14,11 +14,13 @@
 #    9  stats-print                        the statistics report
 #   10  process                            process start, exit and fork
 #   11  heap                               heaps and threads
-#   12  free                               mi_free beyond the fast path
+#   12  free heap-usage                    mi_free beyond the fast path; blocks in use
 #   13  alloc-aligned                      aligned allocation
 #   14  alloc realloc                      the malloc family; resizing
-#   15  override override-darwin           libc's names
-#   16  zone                               the macOS malloc zone
+#   15  alloc-new                          C++'s rules: the new handler
+#   16  override override-darwin           libc's names
+#   17  override-glibc                     glibc's own interfaces (mallinfo, ...)
+#   18  zone                               the macOS malloc zone
 #
 # A reference (function or data) from a file to one of a higher layer, or
 # to another file of the same layer, fails the test; so does a file that is
@@ -51,8 +53,9 @@ fi
 $NM -A -P $objects 2>/dev/null | awk -v me="$me" '
   BEGIN {
     n = split("unix:0 linux:0 darwin:0 options:1 stats:2 os:3 addrmap:4 cache:5 abandon:5 " \
-              "segment:6 page:7 tls:8 stats-print:9 process:10 heap:11 free:12 alloc-aligned:13 " \
-              "alloc:14 realloc:14 override:15 override-darwin:15 zone:16", table, " ")
+              "segment:6 page:7 tls:8 stats-print:9 process:10 heap:11 free:12 heap-usage:12 " \
+              "alloc-aligned:13 alloc:14 realloc:14 alloc-new:15 override:16 override-darwin:16 " \
+              "override-glibc:17 zone:18", table, " ")
     for (i = 1; i <= n; i++) { split(table[i], kv, ":"); layer[kv[1]] = kv[2] + 0 }
   }
   {

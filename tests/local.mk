@@ -5,6 +5,8 @@
 #   api        Check suites over the public API (tests/api.c)
 #   misuse     double and interior frees, writes after free: caught, and
 #              the heap sound afterwards (tests/misuse.c)
+#   api-compat ... the part that mimalloc's users port with (tests/api-compat.c),
+#              run again by itself with MIMALLOC_ environment names set
 #   addrmap    Check suites over the allocator's internals, linking
 #   page       src/libmicore.la: the address maps (tests/addrmap.c), size
 #   foreign    classes and page bookkeeping (tests/page.c), pointers of
@@ -21,6 +23,12 @@
 #              parsed with python3, the report at exit, MIALLOC_STATS_FILE
 #   stats-chart.sh tools/mialloc-stats and bench/run.sh --plot draw charts
 #              (skips without matplotlib)
+#   cxx-new    C++'s operator new and delete, every form, and mialloc.hpp's
+#   cxx-new-header  allocators: linked with libmialloc-cxx, and with
+#              mialloc-new-delete.h included (when configure found C++)
+#   glibc.sh   glibc's mallinfo2, malloc_trim, malloc_stats, malloc_info and
+#              mallopt report mialloc's memory (tests/glibc-api.c linked,
+#              preloaded, and python3's ctypes)
 #   exports.sh exported symbols == functions declared in mialloc.h
 #   footprint.sh what preloading costs: .bss, private writable memory, RSS
 #   layers.sh  the library's files call only downwards (nm of its objects)
@@ -41,8 +49,8 @@
 LOG_COMPILER = $(SHELL) $(srcdir)/%reldir%/timeout.sh
 
 if HAVE_CHECK
-check_PROGRAMS += %reldir%/api %reldir%/misuse %reldir%/addrmap %reldir%/page %reldir%/foreign
-TESTS += %reldir%/api %reldir%/misuse %reldir%/addrmap %reldir%/page %reldir%/foreign
+check_PROGRAMS += %reldir%/api %reldir%/misuse %reldir%/api-compat %reldir%/addrmap %reldir%/page %reldir%/foreign
+TESTS += %reldir%/api %reldir%/misuse %reldir%/api-compat %reldir%/addrmap %reldir%/page %reldir%/foreign
 else
 TESTS += %reldir%/no-check.sh
 endif
@@ -58,6 +66,10 @@ check_PROGRAMS += %reldir%/stats-prog
 %canon_reldir%_misuse_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -pthread
 %canon_reldir%_misuse_LDFLAGS = $(AM_LDFLAGS) -pthread
 %canon_reldir%_misuse_LDADD = src/libmialloc.la $(CHECK_LIBS)
+
+%canon_reldir%_api_compat_SOURCES = %reldir%/api-compat.c
+%canon_reldir%_api_compat_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+%canon_reldir%_api_compat_LDADD = src/libmialloc.la $(CHECK_LIBS)
 
 %canon_reldir%_internal_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/src -DMIALLOC_BUILD
 %canon_reldir%_internal_cflags = $(AM_CFLAGS) $(CHECK_CFLAGS) -pthread
@@ -105,6 +117,26 @@ check_PROGRAMS += %reldir%/stats-prog
 %canon_reldir%_stats_prog_LDFLAGS = $(AM_LDFLAGS) -pthread
 %canon_reldir%_stats_prog_LDADD = src/libmialloc.la
 
+if MI_OVERRIDE
+if !MI_DARWIN
+check_PROGRAMS += %reldir%/glibc-api %reldir%/glibc-api-plain
+endif
+endif
+%canon_reldir%_glibc_api_SOURCES = %reldir%/glibc-api.c
+%canon_reldir%_glibc_api_LDADD = src/libmialloc.la
+## the same program, linked with nothing: glibc.sh preloads libmialloc
+%canon_reldir%_glibc_api_plain_SOURCES = %reldir%/glibc-api.c
+
+if MI_CXX
+check_PROGRAMS += %reldir%/cxx-new %reldir%/cxx-new-header
+TESTS += %reldir%/cxx-new %reldir%/cxx-new-header
+endif
+%canon_reldir%_cxx_new_SOURCES = %reldir%/cxx-new.cpp
+%canon_reldir%_cxx_new_LDADD = src/libmialloc-cxx.la src/libmialloc.la $(DL_LIBS)
+%canon_reldir%_cxx_new_header_SOURCES = %reldir%/cxx-new.cpp
+%canon_reldir%_cxx_new_header_CPPFLAGS = $(AM_CPPFLAGS) -DMI_TEST_HEADER
+%canon_reldir%_cxx_new_header_LDADD = src/libmialloc.la $(DL_LIBS)
+
 %canon_reldir%_limit_SOURCES = %reldir%/limit.c
 %canon_reldir%_limit_LDADD = src/libmialloc.la
 
@@ -117,6 +149,7 @@ TESTS += \
 	%reldir%/preload.sh \
 	%reldir%/stats.sh \
 	%reldir%/stats-chart.sh \
+	%reldir%/glibc.sh \
 	%reldir%/exports.sh \
 	%reldir%/footprint.sh \
 	%reldir%/layers.sh \
@@ -135,6 +168,7 @@ EXTRA_DIST += \
 	%reldir%/exports.sh \
 	%reldir%/footprint.sh \
 	%reldir%/foreign.c \
+	%reldir%/glibc.sh \
 	%reldir%/layers.sh \
 	%reldir%/limit.sh \
 	%reldir%/macos.sh \

@@ -13,10 +13,16 @@
 # library's major version (CURRENT - AGE of MI_LT_VERSION, the number in
 # libmialloc.so.0) is computed from the libtool version configure.ac defines.
 
-bin_SCRIPTS += %reldir%/mialloc-run %reldir%/mialloc-stats
-dist_man_MANS += man/mialloc-run.1 man/mialloc-stats.1
+bin_SCRIPTS += %reldir%/mialloc-stats
+dist_man_MANS += man/mialloc-stats.1
+# mialloc-run preloads the shared library: with --disable-shared it is not
+# installed (configure says so).
+if MI_SHARED
+bin_SCRIPTS += %reldir%/mialloc-run
+dist_man_MANS += man/mialloc-run.1
+endif
 CLEANFILES += %reldir%/mialloc-run
-EXTRA_DIST += %reldir%/mialloc-run.in %reldir%/mialloc-stats
+EXTRA_DIST += %reldir%/mialloc-run.in %reldir%/mialloc-stats man/mialloc-run.1
 
 %reldir%/mialloc-run: $(srcdir)/%reldir%/mialloc-run.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) %reldir% && rm -f $@ $@.tmp && \

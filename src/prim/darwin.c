@@ -51,6 +51,14 @@ int _mi_prim_purge(void *addr, size_t size, bool decommit) {
   return rc;
 }
 
+/* Superpages (VM_FLAGS_SUPERPAGE_SIZE_2MB) are not used. */
+int _mi_prim_alloc_huge(size_t size, size_t align, void **addr) {
+  (void)size;
+  (void)align;
+  (void)addr;
+  return ENOTSUP;
+}
+
 /* Superpages need VM_FLAGS_SUPERPAGE_* at mapping time: no hint later. */
 void _mi_prim_hint_large(void *addr, size_t size) {
 }

@@ -101,6 +101,18 @@ int _mi_prim_purge(void *addr, size_t size, bool decommit) {
   return rc;
 }
 
+int _mi_prim_alloc_huge(size_t size, size_t align, void **addr) {
+#if defined(__linux__) && defined(MAP_HUGETLB) && defined(MAP_HUGE_SHIFT)
+  int rc = _mi_unix_map_aligned(NULL, size, align, PROT_READ | PROT_WRITE, MAP_HUGETLB | (21 << MAP_HUGE_SHIFT), addr);
+  return rc == EINVAL ? ENOMEM : rc; /* EINVAL: no pool of 2 MiB pages at all */
+#else
+  (void)size;
+  (void)align;
+  (void)addr;
+  return ENOTSUP;
+#endif
+}
+
 void _mi_prim_hint_large(void *addr, size_t size) {
 #if defined(MADV_HUGEPAGE)
   int err = errno;

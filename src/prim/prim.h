@@ -26,6 +26,11 @@ size_t _mi_prim_page_size(void);
  * commit limit at once (matters only where the OS does not overcommit);
  * otherwise on first touch. */
 int _mi_prim_alloc(void *hint, size_t size, size_t align, bool commit, void **addr);
+/* Map `size` bytes (a multiple of 2 MiB) of 2 MiB huge pages, at a
+ * multiple of `align` (a power of two >= 2 MiB), always committed:
+ * ENOMEM when the system has too few free (Linux: vm.nr_hugepages),
+ * ENOTSUP where the OS has no such mappings. */
+int _mi_prim_alloc_huge(size_t size, size_t align, void **addr);
 /* True when the OS overcommits memory (Linux vm.overcommit_memory != 2). */
 bool _mi_prim_overcommits(void);
 /* Reserve `size` bytes of address space that read as zero and are not
@@ -77,6 +82,11 @@ int _mi_prim_pid(void);
 const char *_mi_prim_program_name(void);
 /* Read an environment variable into buf (without allocating); false if unset. */
 bool _mi_prim_getenv(const char *name, char *buf, size_t size);
+/* Whether the `malloc` the process's global symbol lookup finds is defined
+ * in the object (executable or shared library) that holds `own`. */
+bool _mi_prim_malloc_defined_with(const void *own);
+/* The address of a function of the process by its C name (dlsym), or NULL. */
+void *_mi_prim_symbol(const char *name);
 /* Random bits for cookies; never fails (falls back to time and addresses). */
 uintptr_t _mi_prim_random(void);
 

@@ -5,6 +5,7 @@
 #include "prim/prim.h"
 #include "prim/unix.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -91,6 +92,24 @@ int _mi_prim_free(void *addr, size_t size) {
   int rc = munmap(addr, size) == 0 ? 0 : errno;
   errno = err;
   return rc;
+}
+
+/* dladdr names the object an address lies in (its load address). */
+bool _mi_prim_malloc_defined_with(const void *own) {
+  int err = errno;
+  Dl_info found, ours;
+  void *fn = dlsym(RTLD_DEFAULT, "malloc");
+  bool same = fn != NULL && dladdr(fn, &found) != 0 && dladdr(own, &ours) != 0 &&
+              found.dli_fbase == ours.dli_fbase;
+  errno = err;
+  return same;
+}
+
+void *_mi_prim_symbol(const char *name) {
+  int err = errno;
+  void *p = dlsym(RTLD_DEFAULT, name);
+  errno = err;
+  return p;
 }
 
 int64_t _mi_prim_clock_msecs(void) {
