@@ -137,10 +137,23 @@ for w in $WORKLOADS; do
     fi
 done
 
+# Programs of another machine (make check of a cross build: tests/bench-smoke.sh
+# with MIALLOC_TEST_EMULATOR set) run through MIALLOC_TARGET (tests/target.sh),
+# which preloads inside the emulator; timeit is then compiled for the build
+# machine, with BUILD_CC (default cc).
+EMULATE=()
+if [ -n "${MIALLOC_TEST_EMULATOR:-}" ] && [ -n "${MIALLOC_TARGET:-}" ]; then
+    # shellcheck disable=SC2206  # MIALLOC_TARGET is a command with its arguments
+    EMULATE=($MIALLOC_TARGET)
+fi
+
 # Timing: prefer our own helper (no package needed, LD_PRELOAD only in the
 # child), fall back to GNU time.
 TIMEIT=
-if [ -x "$BINDIR/timeit" ]; then
+if [ ${#EMULATE[@]} -gt 0 ]; then
+    CC=${BUILD_CC:-cc} CFLAGS= compile timeit && TIMEIT=$TMP/bin/timeit ||
+        { note "cannot build bench/timeit.c with ${BUILD_CC:-cc}"; exit 1; }
+elif [ -x "$BINDIR/timeit" ]; then
     TIMEIT=$BINDIR/timeit
 elif compile timeit; then
     TIMEIT=$TMP/bin/timeit
@@ -227,7 +240,12 @@ for ((r = 1; r <= RUNS; r++)); do
             out=$TMP/out err=$TMP/err res=$TMP/res
             rm -f "$res"
             if [ -n "$TIMEIT" ]; then
-                (cd "$RUNDIR" && "$TIMEIT" -p "$lib" -t "$TIMEOUT" -o "$res" -- "${BIN[$w]}" "${extra[@]}") >"$out" 2>"$err"
+                if [ ${#EMULATE[@]} -gt 0 ]; then
+                    run=("${EMULATE[@]}" ${lib:+-p "$lib"}) tlib=
+                else
+                    run=() tlib=$lib
+                fi
+                (cd "$RUNDIR" && "$TIMEIT" -p "$tlib" -t "$TIMEOUT" -o "$res" -- "${run[@]}" "${BIN[$w]}" "${extra[@]}") >"$out" 2>"$err"
                 status=$?
                 read -r wall rss st <"$res" 2>/dev/null || { wall=0; rss=0; st=$status; }
             else

@@ -1,7 +1,7 @@
 /* addrmap.c - which addresses are mialloc's.  Two maps answer it.
  *
- * The segment map has a byte per 4 MiB chunk of the 48-bit address space
- * and knows every segment.  Slow paths and the pointer checks use it.
+ * The segment map has a byte per 4 MiB chunk of the address space (48 bits,
+ * or 32 in a 32-bit process) and knows every segment.  Slow paths and the pointer checks use it.
  *
  * The page window is for mi_free's fast path: a page-descriptor pointer per
  * 64 KiB slice of a window of up to MI_WINDOW_SIZE bytes, so that a pointer
@@ -51,10 +51,13 @@ static mi_lock_t window_lock = MI_LOCK_INIT(MI_LOCK_WINDOW);
 
 /* ---- reserving and committing the maps ------------------------------------------ */
 
-#define MI_SEGMAP_PIECES (MI_SEGMAP_ENTRIES / MI_MAP_PIECE)
-#define MI_WINDOW_PIECES (MI_WINDOW_SLICES * sizeof(mi_page_t *) / MI_MAP_PIECE)
-static _Atomic(uint64_t) segmap_committed[(MI_SEGMAP_PIECES + 63) / 64];
-static _Atomic(uint64_t) window_committed[(MI_WINDOW_PIECES + 63) / 64];
+/* Each map is reserved in whole pieces (the segment map of a 32-bit
+ * process, 1 KiB, in one); a bit per piece says it is committed. */
+#define MI_MAP_PIECES(bytes) (((bytes) + MI_MAP_PIECE - 1) / MI_MAP_PIECE)
+#define MI_SEGMAP_PIECES MI_MAP_PIECES(MI_SEGMAP_ENTRIES)
+#define MI_WINDOW_PIECES MI_MAP_PIECES(MI_WINDOW_SLICES * sizeof(mi_page_t *))
+static _Atomic(uintptr_t) segmap_committed[(MI_SEGMAP_PIECES + MI_INTPTR_BITS - 1) / MI_INTPTR_BITS];
+static _Atomic(uintptr_t) window_committed[(MI_WINDOW_PIECES + MI_INTPTR_BITS - 1) / MI_INTPTR_BITS];
 static mi_lock_t commit_lock = MI_LOCK_INIT(MI_LOCK_MAPS);
 static bool maps_failed;
 
@@ -65,8 +68,8 @@ static bool maps_reserve(void) {
   _mi_lock(&commit_lock);
   void *seg = NULL, *win = NULL;
   if (atomic_load_explicit(&segmap, memory_order_relaxed) == NULL && !maps_failed) {
-    if (_mi_prim_reserve(MI_SEGMAP_ENTRIES, &seg) == 0 &&
-        _mi_prim_reserve(MI_WINDOW_SLICES * sizeof(mi_page_t *), &win) == 0) {
+    if (_mi_prim_reserve(MI_SEGMAP_PIECES * MI_MAP_PIECE, &seg) == 0 &&
+        _mi_prim_reserve(MI_WINDOW_PIECES * MI_MAP_PIECE, &win) == 0) {
       __atomic_store_n(&_mi_window_pages, (mi_page_t **)win, __ATOMIC_RELEASE);
       atomic_store_explicit(&segmap, (uint8_t *)seg, memory_order_release);
     } else {
@@ -79,16 +82,17 @@ static bool maps_reserve(void) {
 }
 
 /* Makes bytes [from, to) of a map (at base, with its bitmap) writable. */
-static bool map_commit(uint8_t *base, _Atomic(uint64_t) *bits, size_t from, size_t to) {
+static bool map_commit(uint8_t *base, _Atomic(uintptr_t) *bits, size_t from, size_t to) {
   for (size_t piece = from / MI_MAP_PIECE; piece * MI_MAP_PIECE < to; piece++) {
-    uint64_t bit = (uint64_t)1 << (piece % 64);
-    if (atomic_load_explicit(&bits[piece / 64], memory_order_acquire) & bit)
+    _Atomic(uintptr_t) *word = &bits[piece / MI_INTPTR_BITS];
+    uintptr_t bit = (uintptr_t)1 << (piece % MI_INTPTR_BITS);
+    if (atomic_load_explicit(word, memory_order_acquire) & bit)
       continue;
     _mi_lock(&commit_lock);
-    bool ok = (atomic_load_explicit(&bits[piece / 64], memory_order_relaxed) & bit) != 0 ||
+    bool ok = (atomic_load_explicit(word, memory_order_relaxed) & bit) != 0 ||
               _mi_prim_commit(base + piece * MI_MAP_PIECE, MI_MAP_PIECE) == 0;
     if (ok)
-      atomic_fetch_or_explicit(&bits[piece / 64], bit, memory_order_release);
+      atomic_fetch_or_explicit(word, bit, memory_order_release);
     _mi_unlock(&commit_lock);
     if (!ok) {
       _mi_warning_message("unable to commit a piece of the address map\n");

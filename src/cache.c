@@ -14,7 +14,8 @@
  * and never expires. */
 #include "internal.h"
 
-#define MI_CACHE_BYTES ((size_t)512 << 20) /* free segments kept (until purge_delay) */
+/* free segments kept (until purge_delay): 512 MiB, 128 MiB of a 32-bit address space */
+#define MI_CACHE_BYTES ((size_t)1 << (MI_INTPTR_SIZE == 8 ? 29 : 27))
 
 static mi_lock_t cache_lock = MI_LOCK_INIT(MI_LOCK_CACHE);
 static mi_segment_t *cache;          /* guarded by cache_lock */

@@ -69,7 +69,7 @@ static inline uint8_t _mi_bin(size_t size) {
   if (units <= 8)
     return (uint8_t)(units == 0 ? 1 : units);
   size_t w = units - 1;
-  unsigned b = 63u - (unsigned)__builtin_clzl(w);
+  unsigned b = (unsigned)(8 * sizeof(unsigned long) - 1) - (unsigned)__builtin_clzl(w);
   return (uint8_t)((b << 2) + ((w >> (b - 2)) & 3) - 3);
 }
 /* Largest size in a bin. */

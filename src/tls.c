@@ -6,8 +6,9 @@
 #include "internal.h"
 
 
-#define MI_HEAP_REGION_SIZE ((size_t)256 << 20) /* 32768 heaps; address space only,
-                                                    committed a slot at a time */
+/* 32768 heaps (2048 in a 32-bit process); address space only, committed a
+ * slot at a time.  Heaps of threads beyond them are mapped on their own. */
+#define MI_HEAP_REGION_SIZE ((size_t)1 << (MI_INTPTR_SIZE == 8 ? 28 : 24))
 
 /* The sentinel every thread starts on: its direct[] entries are pages
  * without free blocks, so the first allocation takes the slow path. */
@@ -47,8 +48,8 @@ static void key_destructor(void *heap) {
 }
 
 void _mi_tls_process_init(void) {
-  if (!key_ok)
-    key_ok = pthread_key_create(&_mi_tls_key, key_destructor) == 0;
+  if (!key_ok && !(key_ok = pthread_key_create(&_mi_tls_key, key_destructor) == 0))
+    _mi_tls_key = MI_TLS_KEY_NONE; /* what a failed call left there is no key */
   void *base = NULL;
   if (_mi_heap_region_base == 0 && _mi_prim_reserve(MI_HEAP_REGION_SIZE, &base) == 0) {
     _mi_heap_region_base = (uintptr_t)base;

@@ -26,11 +26,12 @@
 #include <limits.h>
 #include <pthread.h>
 
-/* The pthread key (tls.c) before process init creates it.  glibc's
- * pthread_getspecific answers NULL for an out-of-range key; macOS's TSD
- * array is indexed directly (tls/pthread.h), so there the sentinel is 0,
- * the thread's self pointer, which pthread_key_create never hands out and
- * which is compared before any read. */
+/* The pthread key (tls.c) before process init creates it: a value that
+ * pthread_key_create never hands out, compared before every read of the
+ * key (tls/pthread.h), since no libc has to check the range of a key: musl
+ * indexes the thread's array with it, and so does macOS, where the
+ * sentinel is 0, the TSD slot of the thread's self pointer.  glibc and
+ * musl hand out keys below PTHREAD_KEYS_MAX. */
 #if defined(__APPLE__)
 #define MI_TLS_KEY_NONE ((pthread_key_t)0)
 #else
@@ -65,9 +66,10 @@ static inline uintptr_t _mi_thread_id(void) {
   return self;
 #elif defined(__APPLE__)
 #error "mialloc supports macOS on x86-64 and arm64 only"
-#elif defined(__GNUC__) && (defined(__x86_64__) || defined(__aarch64__)) && \
-    (__GNUC__ >= 11 || defined(__clang__))
-  return (uintptr_t)__builtin_thread_pointer(); /* the thread pointer (%fs base, TPIDR_EL0) */
+#elif defined(__GNUC__) && (defined(__x86_64__) || defined(__aarch64__) || defined(__i386__) || \
+                             defined(__arm__)) && (__GNUC__ >= 11 || defined(__clang__))
+  /* the thread pointer: %fs or %gs base, TPIDR_EL0, TPIDRURO */
+  return (uintptr_t)__builtin_thread_pointer();
 #else
   static _Thread_local char anchor;
   return (uintptr_t)&anchor;
@@ -96,7 +98,7 @@ void _mi_heap_slot_free(void *slot);
  * if it is a multiple of the slot size (else the low bits land on top). */
 static inline bool _mi_heap_region_contains(uintptr_t v, size_t limit) {
   uintptr_t d = v - _mi_heap_region_base;
-  d = (d >> MI_HEAP_SLOT_SHIFT) | (d << (64 - MI_HEAP_SLOT_SHIFT));
+  d = (d >> MI_HEAP_SLOT_SHIFT) | (d << (MI_INTPTR_BITS - MI_HEAP_SLOT_SHIFT));
   return d < limit;
 }
 

@@ -38,7 +38,15 @@
 #define mi_decl_cold __attribute__((noinline, cold))
 #define mi_decl_hidden __attribute__((visibility("hidden")))
 
-#define MI_INTPTR_SIZE 8
+/* 8 on x86-64 and arm64, 4 on i386 and armhf.  The constants below that
+ * depend on it pick their value with ?: rather than #if, so that both
+ * variants compile everywhere. */
+#define MI_INTPTR_SIZE __SIZEOF_POINTER__
+#define MI_INTPTR_BITS (8 * MI_INTPTR_SIZE)
+/* Bits of a user-space address: 48 on x86-64 and arm64 Linux and macOS
+ * (without a hint above 2^48, the kernel maps nothing higher), all 32 of a
+ * 32-bit process. */
+#define MI_ADDRESS_BITS (MI_INTPTR_SIZE == 8 ? 48 : 32)
 #define MI_MAX_ALIGN 16            /* every block is at least this aligned */
 #define MI_PAGE_START_ALIGN ((size_t)8192) /* pages start at such a boundary */
 #define MI_SEGMENT_HEADER_SIZE ((size_t)16384) /* page descriptors and segment fields */
@@ -69,14 +77,17 @@
 #define MI_BIN_FULL 62
 #define MI_BIN_COUNT 63
 
-/* The address-space map: one byte per segment-sized chunk of a 48-bit
- * address space.  0 = not mialloc's, 1 = a segment starts here, k > 1 = this
- * chunk lies inside a segment starting k-1 chunks lower (255: at least 254). */
-#define MI_SEGMAP_ENTRIES ((size_t)1 << (48 - MI_SEGMENT_SHIFT))
+/* The address-space map: one byte per segment-sized chunk of the address
+ * space (64 MiB for 48 bits, 1 KiB for 32).  0 = not mialloc's, 1 = a
+ * segment starts here, k > 1 = this chunk lies inside a segment starting
+ * k-1 chunks lower (255: at least 254). */
+#define MI_SEGMAP_ENTRIES ((size_t)1 << (MI_ADDRESS_BITS - MI_SEGMENT_SHIFT))
 
 /* The page window: a page pointer per 64 KiB slice of up to 128 GiB of
- * address space, where mi_free finds a page with one load (addrmap.c). */
-#define MI_WINDOW_SIZE ((size_t)128 << 30)
+ * address space (2 GiB, half of it all, in a 32-bit process), where mi_free
+ * finds a page with one load (addrmap.c). */
+#define MI_WINDOW_SHIFT (MI_INTPTR_SIZE == 8 ? 37 : 31)
+#define MI_WINDOW_SIZE ((size_t)1 << MI_WINDOW_SHIFT)
 #define MI_WINDOW_SLICES (MI_WINDOW_SIZE >> MI_SMALL_PAGE_SHIFT)
 #define MI_WINDOW_HEADROOM ((size_t)64 << 20) /* above the first segment */
 

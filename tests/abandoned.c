@@ -84,10 +84,19 @@ static void slow_path_work(size_t size) {
     mi_free(p[i]);
 }
 
+/* Under an emulator (tests/target.sh), the RSS is the emulator's, which
+ * keeps memory of its own for every thread that ever ran. */
+static const char *rss_meaningless(void) {
+  const char *emulator = getenv("MIALLOC_TEST_EMULATOR");
+  if (!RSS_MEANINGFUL)
+    return "under a sanitizer";
+  return emulator != NULL && *emulator != '\0' ? "under an emulator" : NULL;
+}
+
 static int failures;
 static void expect(int ok, const char *what, size_t got, size_t limit) {
-  if (!RSS_MEANINGFUL && strstr(what, "RSS") != NULL) {
-    printf("skipped under a sanitizer: %s: %zu KiB\n", what, got >> 10);
+  if (rss_meaningless() != NULL && strstr(what, "RSS") != NULL) {
+    printf("skipped %s: %s: %zu KiB\n", rss_meaningless(), what, got >> 10);
     return;
   }
   printf("%s %s: %zu KiB (limit %zu KiB)\n", ok ? "ok" : "FAIL", what, got >> 10, limit >> 10);
@@ -146,7 +155,7 @@ static void exited_threads(void) {
     pthread_join(t[i], NULL);
   size_t after_exit = rss();
   printf("exited threads: baseline %zu KiB, after they exited %zu KiB\n", base >> 10, after_exit >> 10);
-  if (RSS_MEANINGFUL && after_exit < base + 12 * MiB) {
+  if (rss_meaningless() == NULL && after_exit < base + 12 * MiB) {
     printf("FAIL the workers did not raise the RSS: the test is not measuring\n");
     failures++;
   }

@@ -45,8 +45,11 @@
 #
 # Every test runs under timeout.sh: one that hangs is killed after
 # MIALLOC_TEST_TIMEOUT seconds (default 600), with its stacks in its log.
+# It runs the test with target.sh: under an emulator when cross-compiling
+# (configure's MI_TEST_EMULATOR); tests that run programs themselves use
+# $MIALLOC_TARGET too.
 
-LOG_COMPILER = $(SHELL) $(srcdir)/%reldir%/timeout.sh
+LOG_COMPILER = $(SHELL) $(srcdir)/%reldir%/timeout.sh $(SHELL) $(srcdir)/%reldir%/target.sh
 
 if HAVE_CHECK
 check_PROGRAMS += %reldir%/api %reldir%/misuse %reldir%/api-compat %reldir%/addrmap %reldir%/page %reldir%/foreign
@@ -56,6 +59,7 @@ TESTS += %reldir%/no-check.sh
 endif
 check_PROGRAMS += %reldir%/stress %reldir%/fork %reldir%/rss %reldir%/abandoned %reldir%/limit %reldir%/track
 check_PROGRAMS += %reldir%/stats-prog
+check_PROGRAMS += %reldir%/status
 
 %canon_reldir%_api_SOURCES = %reldir%/api.c
 %canon_reldir%_api_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -pthread
@@ -140,6 +144,9 @@ endif
 %canon_reldir%_limit_SOURCES = %reldir%/limit.c
 %canon_reldir%_limit_LDADD = src/libmialloc.la
 
+## links nothing of mialloc: footprint.sh preloads it
+%canon_reldir%_status_SOURCES = %reldir%/status.c
+
 TESTS += \
 	%reldir%/stress \
 	%reldir%/fork \
@@ -179,5 +186,6 @@ EXTRA_DIST += \
 	%reldir%/stats.sh \
 	%reldir%/stats-chart.sh \
 	%reldir%/stats-prog.c \
+	%reldir%/target.sh \
 	%reldir%/timeout.sh \
 	%reldir%/valgrind.sh

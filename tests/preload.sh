@@ -5,7 +5,11 @@
 # Environment:
 #   MIALLOC_LIB       the shared library to preload (required)
 #   MIALLOC_OVERRIDE  if 0, the library does not replace malloc: skip
-# Programs tried, each if installed: python3, perl, sort, gcc, git.
+#   MIALLOC_TARGET    runs a program of the library's host (tests/target.sh)
+# Programs tried, each if installed: python3, perl, sort, gcc, git.  When
+# the build machine's programs cannot load the library (it is built for
+# another machine, run under an emulator, or for another C library, musl),
+# the benchmark programs of the build tree are preloaded instead.
 # Exit status: 0 pass, 1 fail, 77 skip (as automake's test driver expects).
 
 LC_ALL=C
@@ -33,13 +37,30 @@ esac
 have() {
   command -v "$1" >/dev/null 2>&1
 }
+target=${MIALLOC_TARGET:-sh $(dirname "$0")/target.sh}
+bench=${top_builddir:-.}/bench
+
+# Can the build machine's programs load the library?  If not, the build
+# tree's own programs (the same compiler and C library) are preloaded.
+own=
+if ! why=$($target -l "$lib"); then
+  own="the build machine's programs cannot load $lib: $why"
+fi
 
 found=
-for prog in python3 perl sort gcc git; do
-  if have "$prog"; then
-    found="$found $prog"
-  fi
-done
+if test -n "$own"; then
+  echo "$me: $own; preloading the build tree's benchmark programs instead"
+  for prog in churn larson prodcons cache-scratch; do
+    test -x "$bench/$prog" || skip "$bench/$prog is not built (make check builds it)"
+  done
+  found=" churn larson prodcons cache-scratch"
+else
+  for prog in python3 perl sort gcc git; do
+    if have "$prog"; then
+      found="$found $prog"
+    fi
+  done
+fi
 test -n "$found" || skip "none of python3, perl, sort, gcc, git is installed"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mialloc-preload.XXXXXX") || exit 99
@@ -79,12 +100,12 @@ loaded_check() {
 run() {
   name=$1
   shift
-  if ! "$@" >"$tmp/$name.ref" 2>"$tmp/$name.ref.err"; then
+  if ! $target "$@" >"$tmp/$name.ref" 2>"$tmp/$name.ref.err"; then
     echo "$me: $name: the reference run (without mialloc) failed, not comparing:"
     sed 's/^/  /' "$tmp/$name.ref.err" | head -20
     return 0
   fi
-  if ! LD_PRELOAD=$lib "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"; then
+  if ! $target -p "$lib" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"; then
     fail "$name: exit status $? with mialloc preloaded"
     sed 's/^/  /' "$tmp/$name.err" | head -20
     return 0
@@ -107,10 +128,21 @@ run() {
   passes=$((passes + 1))
 }
 
-loaded_check
+if test -n "$own"; then
+  # small runs of the workloads of tests/bench-smoke.sh; each checks its
+  # blocks and prints a checksum
+  run churn "$bench/churn" 100000
+  run larson "$bench/larson" 4 10 1000 2000
+  run prodcons "$bench/prodcons" 2 10000 2 64
+  run cache-scratch "$bench/cache-scratch" 2 2000 100
+  stats_prog=churn
+  set -- "$bench/churn" 1000
+else
+  loaded_check
+fi
 
 # ---- python3: a dict and a list of 200k strings -----------------------------
-if have python3; then
+if test -z "$own" && have python3; then
   cat >"$tmp/work.py" <<'EOF'
 import hashlib
 d = {}
@@ -132,7 +164,7 @@ EOF
 fi
 
 # ---- perl: a hash and an array of 200k strings ------------------------------
-if have perl; then
+if test -z "$own" && have perl; then
   cat >"$tmp/work.pl" <<'EOF'
 use strict;
 use warnings;
@@ -154,7 +186,7 @@ EOF
 fi
 
 # ---- sort: 100k generated lines ---------------------------------------------
-if have sort; then
+if test -z "$own" && have sort; then
   i=0
   # a deterministic pseudo-random file, made by the shell only if awk is missing
   if have awk; then
@@ -173,7 +205,7 @@ if have sort; then
 fi
 
 # ---- gcc: compile a C file to assembly -------------------------------------
-if have gcc; then
+if test -z "$own" && have gcc; then
   cat >"$tmp/prog.c" <<'EOF'
 #include <stdio.h>
 #include <stdlib.h>
@@ -206,7 +238,7 @@ EOF
 fi
 
 # ---- git: a repository with a few commits -----------------------------------
-if have git; then
+if test -z "$own" && have git; then
   # Both runs build the same repository in the same place, in a private,
   # fixed environment, so commits and hashes come out identical.
   cat >"$tmp/git-work.sh" <<'EOF'
@@ -263,21 +295,20 @@ fi
 # ---- statistics on stderr ---------------------------------------------------
 # (not sort first: coreutils close stderr at exit, before statistics printed
 # at process exit could be written)
-stats_prog=
 for p in perl python3 git gcc sort; do
-  if have "$p"; then
+  if test -z "$own" && have "$p"; then
     stats_prog=$p
     break
   fi
 done
-case $stats_prog in
+case ${own:+own}$stats_prog in
   sort) set -- sort "$tmp/lines.txt" ;;
   python3) set -- python3 -c 'print(sum(len(str(i)) for i in range(10000)))' ;;
   perl) set -- perl -e 'my @a = map { "x$_" } 1..10000; print scalar(@a), "\n"' ;;
   gcc) set -- gcc --version ;;
   git) set -- git --version ;;
 esac
-if MIALLOC_SHOW_STATS=1 LD_PRELOAD=$lib "$@" >/dev/null 2>"$tmp/stats.err"; then
+if MIALLOC_SHOW_STATS=1 $target -p "$lib" "$@" >/dev/null 2>"$tmp/stats.err"; then
   if grep -i elapsed "$tmp/stats.err" >/dev/null 2>&1; then
     echo "$me: statistics with MIALLOC_SHOW_STATS=1 ($stats_prog): ok"
     passes=$((passes + 1))

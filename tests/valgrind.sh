@@ -5,6 +5,8 @@
 # (the sanitizer build sets it: ASan and valgrind do not mix).
 command -v valgrind >/dev/null 2>&1 || { echo "valgrind not installed: skipped"; exit 77; }
 [ -z "${MIALLOC_NO_VALGRIND:-}" ] || { echo "MIALLOC_NO_VALGRIND set: skipped"; exit 77; }
+[ -z "${MIALLOC_TEST_EMULATOR:-}" ] ||
+  { echo "the tests run under $MIALLOC_TEST_EMULATOR: valgrind runs the build machine's programs only: skipped"; exit 77; }
 stress=${top_builddir:-.}/tests/stress
 [ -x "$stress" ] || { echo "no $stress"; exit 99; }
 # libtool wrapper scripts need --trace-children; the real binary is in .libs

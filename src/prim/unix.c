@@ -222,7 +222,7 @@ uintptr_t _mi_prim_random(void) {
     return r;
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
-  r = (uintptr_t)ts.tv_nsec * 0x9e3779b97f4a7c15ULL ^ (uintptr_t)&r ^ (uintptr_t)getpid() << 32;
+  r = (uintptr_t)((uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ULL ^ (uint64_t)getpid() << 32) ^ (uintptr_t)&r;
   return r | 1;
 }
 

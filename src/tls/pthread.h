@@ -10,12 +10,11 @@
 
 extern pthread_key_t _mi_tls_key;
 
-/* The key's value for this thread; NULL before the key exists. */
+/* The key's value for this thread; NULL before the key exists (the
+ * thread's key array, in macOS and musl, must not be indexed with it). */
 static inline void *tls_pthread_get(void) {
-#if defined(__APPLE__)
   if (mi_unlikely(_mi_tls_key == MI_TLS_KEY_NONE))
-    return NULL; /* the TSD array must not be indexed with it */
-#endif
+    return NULL;
 #if defined(__APPLE__) && defined(__aarch64__)
   return (void *)_mi_darwin_tsd()[_mi_tls_key];
 #elif defined(__APPLE__) && defined(__x86_64__)
