@@ -12,6 +12,7 @@
 
 /* Not declared by every libc's headers. */
 void cfree(void *p);
+void *pvalloc(size_t size); /* musl has none */
 void *__libc_malloc(size_t size);
 void *__libc_calloc(size_t count, size_t size);
 void *__libc_realloc(void *p, size_t newsize);

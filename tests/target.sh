@@ -63,6 +63,9 @@ if test -z "$emulator"; then
   exec "$@"
 fi
 
+# Check's per-test timeouts (4 s) are for programs that run at full speed
+CK_TIMEOUT_MULTIPLIER=${CK_TIMEOUT_MULTIPLIER:-10}
+export CK_TIMEOUT_MULTIPLIER
 set -- ${preload:+-E "LD_PRELOAD=$preload"} "$@"
 if test -n "${MIALLOC_TEST_SYSROOT:-}"; then
   set -- -L "$MIALLOC_TEST_SYSROOT" "$@"

@@ -29,10 +29,10 @@ if test "${MIALLOC_OVERRIDE:-}" != 1; then
   echo "$me: SKIP: the library does not replace malloc (MIALLOC_OVERRIDE='${MIALLOC_OVERRIDE:-}')"
   exit 77
 fi
-if test -n "${MIALLOC_TEST_EMULATOR:-}"; then
-  # mialloc-run is a shell script, the same on every host; the programs it
-  # would preload the library into here are the build machine's
-  echo "$me: SKIP: the library is built for another machine (run under $MIALLOC_TEST_EMULATOR): the build machine's programs cannot load it"
+# mialloc-run is a shell script, the same on every host; the programs it
+# preloads the library into here are the build machine's
+if ! why=$(${MIALLOC_TARGET:-sh "$(dirname "$0")/target.sh"} -l "$MIALLOC_LIB"); then
+  echo "$me: SKIP: the build machine's programs cannot load the library: $why"
   exit 77
 fi
 case $MIALLOC_LIB in
