@@ -3,7 +3,7 @@
 # 'make check' must fail loudly rather than run nothing, unless configure
 # was told --without-check (MIALLOC_WITH_CHECK=no): then they are skipped.
 if test "${MIALLOC_WITH_CHECK:-yes}" = no; then
-  echo "SKIP: configured --without-check: the Check suites (api, addrmap, page, foreign) are not built"
+  echo "SKIP: configured --without-check: the Check suites (api, misuse, addrmap, page, foreign) are not built"
   exit 77
 fi
 echo "FAIL: the Check unit-test framework was not found when configure ran." >&2

@@ -9,7 +9,7 @@
 track=${top_builddir:-.}/tests/track
 [ -x "$track" ] || { echo "no $track"; exit 99; }
 run() { "${top_builddir:-.}/libtool" --mode=execute "$@"; }
-kind=$(run "$track" kind) || exit 99
+kind=$(${MIALLOC_TARGET:-sh "$(dirname "$0")/target.sh"} "$track" kind) || exit 99
 fail=0
 expect() { # expect CASE PATTERN...: the checker's report has every pattern
   case_=$1; shift
@@ -23,6 +23,8 @@ trap 'rm -f "$out"' EXIT
 case $kind in
 valgrind)
   command -v valgrind >/dev/null 2>&1 || { echo "valgrind not installed: skipped"; exit 77; }
+  [ -z "${MIALLOC_TEST_EMULATOR:-}" ] ||
+    { echo "the tests run under $MIALLOC_TEST_EMULATOR: valgrind runs the build machine's programs only: skipped"; exit 77; }
   [ -z "${MIALLOC_NO_VALGRIND:-}" ] || { echo "MIALLOC_NO_VALGRIND set: skipped"; exit 77; }
   vg() { run valgrind --leak-check=full --errors-for-leak-kinds=definite "$track" "$1" >"$out" 2>&1; }
   vg clean
