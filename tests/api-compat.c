@@ -270,6 +270,24 @@ static void with_mimalloc_env(char **argv) {
   setenv("MIMALLOC_DISALLOW_OS_ALLOC", "0", 1);
   unsetenv("MIALLOC_MAX_ERRORS");
   unsetenv("MIALLOC_LIMIT_OS_ALLOC");
+  /* under an emulator (tests/target.sh), which the kernel does not know:
+   * it again, with the program's path (the emulator's /proc/self/exe) */
+  const char *emulator = getenv("MIALLOC_TEST_EMULATOR"), *sysroot = getenv("MIALLOC_TEST_SYSROOT");
+  static char self[4096];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (emulator != NULL && *emulator != '\0' && n > 0) {
+    char *args[256] = {(char *)emulator};
+    int i = 1;
+    if (sysroot != NULL && *sysroot != '\0') {
+      args[i++] = "-L";
+      args[i++] = (char *)sysroot;
+    }
+    self[n] = '\0';
+    args[i++] = self;
+    for (int j = 1; argv[j] != NULL && i < 255; j++)
+      args[i++] = argv[j];
+    execvp(emulator, args);
+  }
   execv("/proc/self/exe", argv);
   perror("api-compat: execv /proc/self/exe");
   exit(99);

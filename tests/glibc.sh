@@ -26,6 +26,8 @@ case $MIALLOC_LIB in
 *) lib=$(pwd)/$MIALLOC_LIB ;;
 esac
 
+target=${MIALLOC_TARGET:-sh $(dirname "$0")/target.sh} # runs the build's programs
+
 failures=0
 fail() {
   echo "$me: FAIL: $*"
@@ -35,9 +37,9 @@ fail() {
 # 1. linked with libmialloc, and 2. preloaded into a program that is not
 for run in linked preloaded; do
   if test $run = linked; then
-    out=$("$dir/glibc-api" 2>"$dir/glibc-api.$run.err")
+    out=$($target "$dir/glibc-api" 2>"$dir/glibc-api.$run.err")
   else
-    out=$(LD_PRELOAD=$lib "$dir/glibc-api-plain" 2>"$dir/glibc-api.$run.err")
+    out=$($target -p "$lib" "$dir/glibc-api-plain" 2>"$dir/glibc-api.$run.err")
   fi
   status=$?
   cat "$dir/glibc-api.$run.err"
@@ -51,7 +53,9 @@ done
 
 # 3. python3 with ctypes, preloaded: 50 MB of bytes objects in use, then
 # freed and trimmed
-if command -v python3 >/dev/null 2>&1; then
+if ! why=$($target -l "$lib"); then
+  echo "$me: python3 not run: the build machine's programs cannot load the library: $why"
+elif command -v python3 >/dev/null 2>&1; then
   out=$(LD_PRELOAD=$lib python3 - <<'PY'
 import ctypes, sys
 

@@ -12,6 +12,7 @@ srcdir=${srcdir:-.}
 top_builddir=${top_builddir:-.}
 tool=$srcdir/tools/mialloc-stats
 prog=$top_builddir/tests/stats-prog
+target=${MIALLOC_TARGET:-sh $(dirname "$0")/target.sh} # runs it, under an emulator if need be
 py=
 for p in python3 /usr/bin/python3; do
   if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import matplotlib' 2>/dev/null; then
@@ -50,11 +51,11 @@ chart() {
   fi
 }
 
-"$prog" counts "$tmp/a.json" "$tmp/b.json" >/dev/null || { echo "$me: stats-prog failed"; exit 99; }
+$target "$prog" counts "$tmp/a.json" "$tmp/b.json" >/dev/null || { echo "$me: stats-prog failed"; exit 99; }
 chart "one run: size classes (PNG)" is_png "$tmp/one.png" "the size classes of 1 run" "$tmp/b.json"
 chart "two runs compared (SVG)" is_svg "$tmp/two.svg" "2 runs compared" "$tmp/a.json" "$tmp/b.json"
-MIALLOC_SHOW_STATS=1 MIALLOC_STATS_FORMAT=json MIALLOC_STATS_FILE="$tmp/appended.json" "$prog" exit >/dev/null
-MIALLOC_SHOW_STATS=1 MIALLOC_STATS_FORMAT=json MIALLOC_STATS_FILE="$tmp/appended.json" "$prog" exit >/dev/null
+MIALLOC_SHOW_STATS=1 MIALLOC_STATS_FORMAT=json MIALLOC_STATS_FILE="$tmp/appended.json" $target "$prog" exit >/dev/null
+MIALLOC_SHOW_STATS=1 MIALLOC_STATS_FORMAT=json MIALLOC_STATS_FILE="$tmp/appended.json" $target "$prog" exit >/dev/null
 chart "the reports appended to one MIALLOC_STATS_FILE" is_png "$tmp/appended.png" "2 runs compared" \
   "$tmp/appended.json"
 

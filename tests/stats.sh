@@ -11,6 +11,7 @@
 me=stats.sh
 top_builddir=${top_builddir:-.}
 prog=$top_builddir/tests/stats-prog
+target=${MIALLOC_TARGET:-sh $(dirname "$0")/target.sh} # runs it, under an emulator if need be
 command -v python3 >/dev/null 2>&1 || { echo "$me: SKIP: python3 is needed to parse the JSON"; exit 77; }
 test -x "$prog" || { echo "$me: no $prog: build it with make check"; exit 99; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mialloc-stats.XXXXXX") || exit 99
@@ -26,7 +27,7 @@ ok() {
 unset MIALLOC_SHOW_STATS MIALLOC_VERBOSE MIALLOC_STATS_FILE MIALLOC_STATS_FORMAT
 
 # ---- the counts: JSON before and after known calls ------------------------------
-if "$prog" counts "$tmp/before.json" "$tmp/after.json" >/dev/null &&
+if $target "$prog" counts "$tmp/before.json" "$tmp/after.json" >/dev/null &&
   python3 - "$tmp/before.json" "$tmp/after.json" <<'EOF'; then
 import json, sys
 b, a = (json.load(open(f)) for f in sys.argv[1:3])
@@ -80,7 +81,7 @@ else
 fi
 
 # ---- at exit: JSON into a file named with %p -------------------------------------
-pid=$(MIALLOC_SHOW_STATS=1 MIALLOC_STATS_FORMAT=json MIALLOC_STATS_FILE="$tmp/exit.%p.json" "$prog" exit 2>"$tmp/exit.err")
+pid=$(MIALLOC_SHOW_STATS=1 MIALLOC_STATS_FORMAT=json MIALLOC_STATS_FILE="$tmp/exit.%p.json" $target "$prog" exit 2>"$tmp/exit.err")
 if test -f "$tmp/exit.$pid.json" && python3 - "$tmp/exit.$pid.json" "$pid" <<'EOF'; then
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -97,8 +98,8 @@ fi
 test -s "$tmp/exit.err" && fail "the report went to a file, yet stderr has: $(head -3 "$tmp/exit.err")"
 
 # ---- appended to a file that exists ------------------------------------------------
-MIALLOC_SHOW_STATS=1 MIALLOC_STATS_FILE="$tmp/twice.txt" "$prog" exit >/dev/null
-MIALLOC_SHOW_STATS=1 MIALLOC_STATS_FILE="$tmp/twice.txt" "$prog" exit >/dev/null
+MIALLOC_SHOW_STATS=1 MIALLOC_STATS_FILE="$tmp/twice.txt" $target "$prog" exit >/dev/null
+MIALLOC_SHOW_STATS=1 MIALLOC_STATS_FILE="$tmp/twice.txt" $target "$prog" exit >/dev/null
 n=$(grep -c '^mialloc .* statistics: ' "$tmp/twice.txt" 2>/dev/null)
 if test "$n" = 2; then
   ok "MIALLOC_STATS_FILE is appended to"
@@ -107,7 +108,7 @@ else
 fi
 
 # ---- text at exit, for a process that never allocated ------------------------------
-pid=$(MIALLOC_SHOW_STATS=1 "$prog" none 2>"$tmp/none.err")
+pid=$(MIALLOC_SHOW_STATS=1 $target "$prog" none 2>"$tmp/none.err")
 if grep "^mialloc .* statistics: .*stats-prog (pid $pid), .* elapsed; thread-local heap: " "$tmp/none.err" >/dev/null &&
   grep '^in use: .* 0 blocks' "$tmp/none.err" >/dev/null && grep '^calls: ' "$tmp/none.err" >/dev/null &&
   grep '^ *block size  *in use  *blocks' "$tmp/none.err" >/dev/null; then
@@ -118,7 +119,7 @@ else
 fi
 
 # ---- text: the size table has units and live blocks -------------------------------
-MIALLOC_SHOW_STATS=1 "$prog" exit >/dev/null 2>"$tmp/text.err"
+MIALLOC_SHOW_STATS=1 $target "$prog" exit >/dev/null 2>"$tmp/text.err"
 if grep '^ *112 B  *112 B  *1 ' "$tmp/text.err" >/dev/null; then
   ok "the size table shows the 100-byte block in use as '112 B ... 1'"
 else
@@ -127,14 +128,14 @@ else
 fi
 
 # ---- bad values: a clear message, and the report is not lost -------------------------
-MIALLOC_SHOW_STATS=1 MIALLOC_STATS_FILE="$tmp/no/such/dir/s.txt" "$prog" exit >/dev/null 2>"$tmp/bad.err"
+MIALLOC_SHOW_STATS=1 MIALLOC_STATS_FILE="$tmp/no/such/dir/s.txt" $target "$prog" exit >/dev/null 2>"$tmp/bad.err"
 if grep "cannot open MIALLOC_STATS_FILE '$tmp/no/such/dir/s.txt'" "$tmp/bad.err" >/dev/null &&
   grep '^in use: ' "$tmp/bad.err" >/dev/null; then
   ok "an unwritable MIALLOC_STATS_FILE is reported, and the statistics go to stderr"
 else
   fail "an unwritable MIALLOC_STATS_FILE: $(cat "$tmp/bad.err")"
 fi
-MIALLOC_SHOW_STATS=1 MIALLOC_STATS_FORMAT=xml "$prog" exit >/dev/null 2>"$tmp/fmt.err"
+MIALLOC_SHOW_STATS=1 MIALLOC_STATS_FORMAT=xml $target "$prog" exit >/dev/null 2>"$tmp/fmt.err"
 if grep "MIALLOC_STATS_FORMAT must be 'text' or 'json'" "$tmp/fmt.err" >/dev/null &&
   grep '^in use: ' "$tmp/fmt.err" >/dev/null; then
   ok "an unknown MIALLOC_STATS_FORMAT is reported, and the text printed"
