@@ -180,10 +180,18 @@ void _mi_abandoned_visit(void (*fn)(mi_segment_t *segment, void *arg), void *arg
   _mi_unlock(&abandoned_lock);
 }
 
-void _mi_abandoned_lock(void) {
-  _mi_lock(&abandoned_lock);
+/* fork (internal.h, "Locks and fork"): a child that cannot trust the list
+ * forgets it; frees into its segments still work, they are never taken */
+static uint64_t abandoned_note;
+
+void _mi_abandoned_fork_prepare(void) {
+  abandoned_note = _mi_lock_fork_note(&abandoned_lock);
 }
 
-void _mi_abandoned_unlock(void) {
-  _mi_unlock(&abandoned_lock);
+void _mi_abandoned_fork_child(void) {
+  if (_mi_lock_fork_child(&abandoned_lock, abandoned_note))
+    return;
+  abandoned = NULL;
+  atomic_store_explicit(&abandoned_count, 0, memory_order_relaxed);
+  atomic_store_explicit(&abandoned_due, 0, memory_order_relaxed);
 }

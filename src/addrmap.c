@@ -323,12 +323,20 @@ void *_mi_window_hint(size_t size, size_t align) {
 
 /* ---- fork ------------------------------------------------------------------ */
 
-void _mi_addrmap_lock(void) {
-  _mi_lock(&window_lock);
-  _mi_lock(&commit_lock);
+/* (internal.h, "Locks and fork") The window's holes are only hints: a
+ * child that cannot trust them forgets them.  What commit_lock guards is
+ * published after it is done (a commit bit, the maps' addresses), so a
+ * section cut short leaves at worst a piece committed twice or a
+ * reservation leaked. */
+static uint64_t window_note, commit_note;
+
+void _mi_addrmap_fork_prepare(void) {
+  window_note = _mi_lock_fork_note(&window_lock);
+  commit_note = _mi_lock_fork_note(&commit_lock);
 }
 
-void _mi_addrmap_unlock(void) {
-  _mi_unlock(&commit_lock);
-  _mi_unlock(&window_lock);
+void _mi_addrmap_fork_child(void) {
+  if (!_mi_lock_fork_child(&window_lock, window_note))
+    memset(holes, 0, sizeof holes);
+  (void)_mi_lock_fork_child(&commit_lock, commit_note);
 }

@@ -448,10 +448,19 @@ void _mi_cache_collect_all(void) {
   cache_collect(true);
 }
 
-void _mi_cache_lock(void) {
-  _mi_lock(&cache_lock);
+/* fork (internal.h, "Locks and fork"): a child that cannot trust the
+ * cache's lists forgets them (their segments stay mapped, unused) */
+static uint64_t cache_note;
+
+void _mi_cache_fork_prepare(void) {
+  cache_note = _mi_lock_fork_note(&cache_lock);
 }
 
-void _mi_cache_unlock(void) {
-  _mi_unlock(&cache_lock);
+void _mi_cache_fork_child(void) {
+  if (_mi_lock_fork_child(&cache_lock, cache_note))
+    return;
+  cache = NULL;
+  reserve = NULL;
+  cache_bytes = 0;
+  atomic_store_explicit(&cache_expire, 0, memory_order_relaxed);
 }

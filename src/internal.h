@@ -38,8 +38,9 @@ extern mi_stats_t _mi_stats mi_decl_hidden;
 typedef struct mi_lock_s {
   mi_prim_mutex_t mutex;
   mi_lock_id_t id;
+  uint32_t taken; /* acquisitions by _mi_lock, counted under the lock (for fork) */
 } mi_lock_t;
-#define MI_LOCK_INIT(id) {MI_PRIM_MUTEX_INIT, id}
+#define MI_LOCK_INIT(id) {MI_PRIM_MUTEX_INIT, id, 0}
 void _mi_stat_counter(int64_t *counter, int64_t amount);
 static inline void _mi_lock(mi_lock_t *lock) {
   _mi_stat_counter(&_mi_stats.lock_takes[lock->id], 1);
@@ -47,9 +48,41 @@ static inline void _mi_lock(mi_lock_t *lock) {
     _mi_stat_counter(&_mi_stats.lock_waits[lock->id], 1);
     _mi_prim_mutex_lock(&lock->mutex);
   }
+  lock->taken++;
 }
 static inline void _mi_unlock(mi_lock_t *lock) {
   _mi_prim_mutex_unlock(&lock->mutex);
+}
+
+/* Locks and fork (process.c).  No lock is held across a fork: a fork
+ * handler holding mialloc's locks until glibc takes its stdio list lock
+ * deadlocks with a thread that allocates with a FILE locked, and one that
+ * waits for the locks it holds deadlocks when fork is called from a signal
+ * handler that interrupted a locked section.  Instead the forking thread
+ * notes, without waiting, whether each lock is free and how often it was
+ * taken (_mi_lock_fork_note, in the prepare handler); in the child, a lock
+ * that was held then, was taken since, or is held now (by a thread that
+ * does not exist there, or by this one, interrupted) may guard a structure
+ * caught half-changed: it is made new, and _mi_lock_fork_child returns
+ * false so that its owner resets the structure to a safe empty state (what
+ * it held is leaked, in the child only).  A free lock, not taken since the
+ * note, guards a consistent structure: it is left as it is. */
+static inline uint64_t _mi_lock_fork_note(mi_lock_t *lock) {
+  if (!_mi_prim_mutex_try(&lock->mutex))
+    return 0;
+  uint64_t note = (uint64_t)lock->taken + 1;
+  _mi_prim_mutex_unlock(&lock->mutex);
+  return note;
+}
+static inline bool _mi_lock_fork_child(mi_lock_t *lock, uint64_t note) {
+  if (_mi_prim_mutex_try(&lock->mutex)) {
+    bool same = note == (uint64_t)lock->taken + 1;
+    _mi_prim_mutex_unlock(&lock->mutex);
+    if (same)
+      return true;
+  }
+  _mi_prim_mutex_reinit(&lock->mutex);
+  return false;
 }
 
 /* ---- sizes and bins ---- */
@@ -200,8 +233,8 @@ void _mi_window_map(mi_segment_t *segment, bool grow);
 void _mi_window_unmap(void *start, size_t size);
 void _mi_window_release(void *start, size_t size);
 void *_mi_window_hint(size_t size, size_t align);
-void _mi_addrmap_lock(void);
-void _mi_addrmap_unlock(void);
+void _mi_addrmap_fork_prepare(void);
+void _mi_addrmap_fork_child(void);
 
 /* A read of a word that other threads may change, on a fast path where a
  * stale value is harmless: a plain load, which the compiler can fold into
@@ -229,8 +262,8 @@ void _mi_segment_take(mi_segment_t *segment, mi_tld_t *tld);
 void _mi_segment_purge_due(mi_segment_t *segment, int64_t now);
 mi_segment_t *_mi_segment_huge_remap(mi_segment_t *segment, size_t size);
 void _mi_segments_purge(mi_tld_t *tld, bool force);
-void _mi_tls_lock(void);
-void _mi_tls_unlock(void);
+void _mi_tls_fork_prepare(void);
+void _mi_tls_fork_child(void);
 
 /* ---- cache.c: free segments kept for reuse ---- */
 mi_segment_t *_mi_cache_take(mi_tld_t *tld, size_t size, bool huge);
@@ -240,8 +273,8 @@ void _mi_cache_collect(mi_tld_t *tld, int64_t now, bool force);
 void _mi_cache_collect_all(void);
 void _mi_cache_thread_done(mi_tld_t *tld);
 void _mi_cache_reserve(size_t bytes);
-void _mi_cache_lock(void);
-void _mi_cache_unlock(void);
+void _mi_cache_fork_prepare(void);
+void _mi_cache_fork_child(void);
 
 /* ---- abandon.c: segments of exited threads ---- */
 void _mi_abandoned_push(mi_segment_t *chain);
@@ -252,8 +285,8 @@ mi_segment_t *_mi_abandoned_take_for(size_t block_size);
 mi_segment_t *_mi_abandoned_take_due(int64_t now);
 void _mi_abandoned_freed(mi_segment_t *segment);
 void _mi_abandoned_visit(void (*fn)(mi_segment_t *segment, void *arg), void *arg);
-void _mi_abandoned_lock(void);
-void _mi_abandoned_unlock(void);
+void _mi_abandoned_fork_prepare(void);
+void _mi_abandoned_fork_child(void);
 
 /* ---- page.c ---- */
 void *_mi_page_malloc(mi_heap_t *heap, size_t size, bool zero, size_t alignment);

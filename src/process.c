@@ -11,26 +11,24 @@ uintptr_t _mi_process_main_thread; /* the thread that started the process's mial
 
 /* ---- fork -------------------------------------------------------------------- */
 
-/* The forking thread takes every lock, so no other thread is inside a
- * locked section at the fork; in the child that same thread releases them. */
+/* No lock is held across a fork (internal.h, "Locks and fork" says why):
+ * the forking thread notes, without waiting, which locks are free... */
 static void fork_prepare(void) {
-  _mi_tls_lock();
-  _mi_abandoned_lock();
-  _mi_cache_lock();
-  _mi_addrmap_lock();
+  _mi_tls_fork_prepare();
+  _mi_abandoned_fork_prepare();
+  _mi_cache_fork_prepare();
+  _mi_addrmap_fork_prepare();
 }
 
-static void fork_parent(void) {
-  _mi_addrmap_unlock();
-  _mi_cache_unlock();
-  _mi_abandoned_unlock();
-  _mi_tls_unlock();
-}
-
-/* Only the forking thread lives on in the child: its heap stays as it is;
- * blocks of the other threads stay valid, and frees of them are lock-free. */
+/* ... and the child keeps what they guard only where that note proves it
+ * whole, resetting the rest.  Only the forking thread lives on in the
+ * child: its heap stays as it is; blocks of the other threads stay valid,
+ * and frees of them are lock-free. */
 static void fork_child(void) {
-  fork_parent();
+  _mi_addrmap_fork_child();
+  _mi_cache_fork_child();
+  _mi_abandoned_fork_child();
+  _mi_tls_fork_child();
   __atomic_store_n(&_mi_stats.threads.current, 1, __ATOMIC_RELAXED);
 }
 
@@ -47,7 +45,7 @@ void mi_process_init(void) {
   if (mi_option_is_enabled(mi_option_show_stats) || mi_option_is_enabled(mi_option_verbose))
     _mi_prim_keep_stderr(); /* the statistics at exit must find a way out */
   _mi_tls_process_init();
-  _mi_prim_atfork(fork_prepare, fork_parent, fork_child);
+  _mi_prim_atfork(fork_prepare, NULL, fork_child);
   _mi_verbose_message("mialloc %d.%d.%d, thread-local heap pointer: %s (slot %d)\n", MIALLOC_VERSION_MAJOR,
                       MIALLOC_VERSION_MINOR, MIALLOC_VERSION_PATCH, MI_TLS_NAME, MI_TLS_SLOT_INDEX);
   size_t reserve = mi_option_get_size(mi_option_reserve_os_memory);

@@ -67,12 +67,17 @@ mi_heap_t *_mi_tls_key_get(void) {
   return heap != NULL ? heap : &_mi_heap_empty;
 }
 
-void _mi_tls_lock(void) {
-  _mi_lock(&region_lock);
+/* fork (internal.h, "Locks and fork"): the free slots leak in a child
+ * that cannot trust their list */
+static uint64_t region_note;
+
+void _mi_tls_fork_prepare(void) {
+  region_note = _mi_lock_fork_note(&region_lock);
 }
 
-void _mi_tls_unlock(void) {
-  _mi_unlock(&region_lock);
+void _mi_tls_fork_child(void) {
+  if (!_mi_lock_fork_child(&region_lock, region_note))
+    free_slots = NULL;
 }
 
 /* ---- heap slots ------------------------------------------------------------------ */

@@ -156,8 +156,8 @@ static void intro_print(malloc_zone_t *zone, boolean_t verbose) {
 static void intro_log(malloc_zone_t *zone, void *address) {
 }
 
-/* No-ops: mialloc's own fork handlers (process.c, pthread_atfork) take and
- * release its locks around fork, and libSystem calls these as well. */
+/* No-ops: mialloc holds no lock across fork; its own fork handler
+ * (process.c, pthread_atfork) makes the child's locks usable. */
 static void intro_force_lock(malloc_zone_t *zone) {
 }
 

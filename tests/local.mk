@@ -14,6 +14,8 @@
 #   stress     multi-threaded stress test (tests/stress.c); STRESS_SCALE=N
 #              in the environment makes it heavier (or lighter, N < 1)
 #   fork       fork from a multi-threaded process, allocate in the child
+#   fork-stdio fork beside threads in getline and fflush(NULL) (libc names)
+#   fork-signal fork from a signal handler that interrupted malloc
 #   rss        memory goes back to the OS after a heavy phase is freed
 #   abandoned  ... and that of exited threads too, with no mi_collect;
 #              short-lived threads reuse each other's segments
@@ -57,7 +59,7 @@ TESTS += %reldir%/api %reldir%/misuse %reldir%/api-compat %reldir%/addrmap %reld
 else
 TESTS += %reldir%/no-check.sh
 endif
-check_PROGRAMS += %reldir%/stress %reldir%/fork %reldir%/rss %reldir%/abandoned %reldir%/limit %reldir%/track
+check_PROGRAMS += %reldir%/stress %reldir%/fork %reldir%/fork-stdio %reldir%/fork-signal %reldir%/rss %reldir%/abandoned %reldir%/limit %reldir%/track
 check_PROGRAMS += %reldir%/stats-prog
 check_PROGRAMS += %reldir%/status
 
@@ -108,6 +110,14 @@ check_PROGRAMS += %reldir%/status
 %canon_reldir%_track_SOURCES = %reldir%/track.c
 %canon_reldir%_track_LDADD = src/libmialloc.la
 
+%canon_reldir%_fork_stdio_SOURCES = %reldir%/fork-stdio.c
+%canon_reldir%_fork_stdio_CFLAGS = $(AM_CFLAGS) -pthread
+%canon_reldir%_fork_stdio_LDFLAGS = $(AM_LDFLAGS) -pthread
+%canon_reldir%_fork_stdio_LDADD = src/libmialloc.la
+
+%canon_reldir%_fork_signal_SOURCES = %reldir%/fork-signal.c
+%canon_reldir%_fork_signal_LDADD = src/libmialloc.la
+
 %canon_reldir%_rss_SOURCES = %reldir%/rss.c
 %canon_reldir%_rss_LDADD = src/libmialloc.la
 
@@ -150,6 +160,8 @@ endif
 TESTS += \
 	%reldir%/stress \
 	%reldir%/fork \
+	%reldir%/fork-stdio \
+	%reldir%/fork-signal \
 	%reldir%/rss \
 	%reldir%/abandoned \
 	%reldir%/limit.sh \

@@ -104,8 +104,12 @@ static inline void _mi_prim_mutex_lock(mi_prim_mutex_t *m) {
 static inline void _mi_prim_mutex_unlock(mi_prim_mutex_t *m) {
   pthread_mutex_unlock(m);
 }
+/* Makes m new and unlocked, whatever its state (the child of a fork only). */
+static inline void _mi_prim_mutex_reinit(mi_prim_mutex_t *m) {
+  pthread_mutex_init(m, NULL);
+}
 
-/* Fork handlers, registered once. */
+/* Fork handlers, registered once; prepare or parent may be NULL. */
 void _mi_prim_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void));
 
 #endif /* MI_PRIM_H */
