@@ -39,6 +39,7 @@ typedef struct {
 } block_t;
 
 static block_t slots[SLOTS];
+static int trace; /* FUZZ_TRACE=1 in the environment: each operation on stderr */
 static mi_heap_t *heaps[HEAPS];
 
 #define FAIL(...) (fprintf(stderr, "fuzz-alloc: " __VA_ARGS__), fputc('\n', stderr), abort())
@@ -192,6 +193,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
   (void)argc;
   (void)argv;
+  trace = getenv("FUZZ_TRACE") != NULL;
   pthread_t t;
   if (pthread_create(&t, NULL, worker, NULL) != 0)
     FAIL("cannot start the worker thread");
@@ -221,8 +223,11 @@ static void op_realloc(int slot, size_t size, uint8_t seed) {
     FAIL("mi_realloc(%p, %zu) returned NULL", (void *)old.p, size);
   b->p = q;
   b->size = size;
-  b->heap = -1;
   b->align = 0;
+  /* a block resized in place (also a huge one, remapped) stays in its
+   * heap, and goes with it when the heap is destroyed */
+  if (b->heap >= 0 && !mi_heap_contains_block(heaps[b->heap], q))
+    b->heap = -1;
   size_t kept = old.size < size ? old.size : size;
   if (old.size > CHECK_ALL && kept > CHECK_ALL / 2)
     kept = CHECK_ALL / 2; /* the tail moved to another offset */
@@ -295,6 +300,9 @@ static int step(input_t *in) {
   if (!next(in, &op) || !next(in, &s) || !next(in, &seed))
     return 0;
   int slot = s % SLOTS;
+  if (trace)
+    fprintf(stderr, "op %2d slot %2d (%p, %zu bytes) seed %3d, input left %zu\n", op % 16, slot,
+            (void *)slots[slot].p, slots[slot].size, seed, in->left);
   switch (op % 16) {
   case 0: /* malloc */
     if (!next_size(in, &size))
