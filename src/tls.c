@@ -6,8 +6,13 @@
 #include "internal.h"
 
 
-/* 32768 heaps (2048 in a 32-bit process); address space only, committed a
- * slot at a time.  Heaps of threads beyond them are mapped on their own. */
+/* The region is address space only, committed a slot at a time.  It is
+ * reserved small and grown in place (doubling) as heaps are made, so that
+ * a process under an address-space limit (RLIMIT_AS) is charged for what it
+ * uses; where it cannot grow (the addresses after it are taken, or the OS
+ * cannot resize a mapping), further heaps are mapped on their own. */
+#define MI_HEAP_REGION_FIRST ((size_t)1 << 20) /* 128 heaps */
+/* at most 32768 heaps (2048 in a 32-bit process) */
 #define MI_HEAP_REGION_SIZE ((size_t)1 << (MI_INTPTR_SIZE == 8 ? 28 : 24))
 
 /* The sentinel every thread starts on: its direct[] entries are pages
@@ -21,7 +26,7 @@ static bool key_ok;
 uintptr_t _mi_heap_region_base mi_decl_hidden;
 _Atomic(size_t) _mi_heap_region_limit mi_decl_hidden;
 static size_t region_slots;   /* handed out so far; guarded by region_lock */
-static size_t region_max;
+static _Atomic(size_t) region_max; /* slots reserved; grows under region_lock */
 static void *free_slots;      /* guarded by region_lock */
 static mi_lock_t region_lock = MI_LOCK_INIT(MI_LOCK_REGION);
 
@@ -51,9 +56,18 @@ void _mi_tls_process_init(void) {
   if (!key_ok && !(key_ok = pthread_key_create(&_mi_tls_key, key_destructor) == 0))
     _mi_tls_key = MI_TLS_KEY_NONE; /* what a failed call left there is no key */
   void *base = NULL;
-  if (_mi_heap_region_base == 0 && _mi_prim_reserve(MI_HEAP_REGION_SIZE, &base) == 0) {
+  if (_mi_heap_region_base != 0)
+    return;
+  /* the first piece at the bottom of a free range as large as the whole
+   * region: new mappings fill free ranges from their top, so the addresses
+   * above the piece, where it grows, stay free longest */
+  if (_mi_prim_reserve(MI_HEAP_REGION_SIZE, &base) == 0)
+    _mi_prim_free((uint8_t *)base + MI_HEAP_REGION_FIRST, MI_HEAP_REGION_SIZE - MI_HEAP_REGION_FIRST);
+  else if (_mi_prim_reserve(MI_HEAP_REGION_FIRST, &base) != 0)
+    base = NULL;
+  if (base != NULL) {
     _mi_heap_region_base = (uintptr_t)base;
-    region_max = MI_HEAP_REGION_SIZE >> MI_HEAP_SLOT_SHIFT;
+    atomic_store_explicit(&region_max, MI_HEAP_REGION_FIRST >> MI_HEAP_SLOT_SHIFT, memory_order_release);
   }
 }
 
@@ -93,6 +107,26 @@ static void **slot_link(void *slot) {
   return (void **)((uint8_t *)slot + MI_HEAP_SLOT_SIZE - sizeof(void *));
 }
 
+static size_t region_slots_max(void) {
+  return atomic_load_explicit(&region_max, memory_order_acquire);
+}
+
+/* Room for one more slot in the region, growing it if it is full (under
+ * region_lock); false if it cannot grow. */
+static bool region_room(void) {
+  size_t max = region_slots_max();
+  if (region_slots < max)
+    return true;
+  size_t bytes = max << MI_HEAP_SLOT_SHIFT;
+  if (_mi_heap_region_base == 0 || bytes >= MI_HEAP_REGION_SIZE ||
+      _mi_prim_resize((void *)_mi_heap_region_base, bytes, 2 * bytes) != 0) {
+    _mi_verbose_message("the heap region stays at %zu heaps: further heaps live outside it\n", max);
+    return false;
+  }
+  atomic_store_explicit(&region_max, 2 * max, memory_order_release);
+  return true;
+}
+
 /* A zeroed MI_HEAP_SLOT_SIZE block for a heap (and its thread data). */
 void *_mi_heap_slot_alloc(void) {
   void *slot = NULL;
@@ -100,7 +134,7 @@ void *_mi_heap_slot_alloc(void) {
   if (free_slots != NULL) {
     slot = free_slots;
     free_slots = *slot_link(slot);
-  } else if (region_slots < region_max &&
+  } else if (region_room() &&
              _mi_prim_commit((void *)(_mi_heap_region_base + (region_slots << MI_HEAP_SLOT_SHIFT)),
                              MI_HEAP_SLOT_SIZE) == 0) {
     /* the region is reserved read-only; each slot is committed when first
@@ -118,7 +152,7 @@ void *_mi_heap_slot_alloc(void) {
 }
 
 void _mi_heap_slot_free(void *slot) {
-  if (!_mi_heap_region_contains((uintptr_t)slot, region_max)) {
+  if (!_mi_heap_region_contains((uintptr_t)slot, region_slots_max())) {
     _mi_prim_free(slot, MI_HEAP_SLOT_SIZE);
     return;
   }
@@ -133,7 +167,7 @@ void _mi_heap_slot_free(void *slot) {
 
 #if defined(MI_TLS_SLOT)
 static bool is_our_heap_slot(uintptr_t v) {
-  return _mi_heap_region_base != 0 && _mi_heap_region_contains(v, region_max);
+  return _mi_heap_region_base != 0 && _mi_heap_region_contains(v, region_slots_max());
 }
 
 /* A value in our slot that is neither 0 nor one of our heaps: someone else

@@ -16,6 +16,7 @@
 #   fork       fork from a multi-threaded process, allocate in the child
 #   fork-stdio fork beside threads in getline and fflush(NULL) (libc names)
 #   fork-signal fork from a signal handler that interrupted malloc
+#   thread-fail threads start under a 200 MiB RLIMIT_AS; malloc gets ENOMEM
 #   rss        memory goes back to the OS after a heavy phase is freed
 #   abandoned  ... and that of exited threads too, with no mi_collect;
 #              short-lived threads reuse each other's segments
@@ -59,7 +60,7 @@ TESTS += %reldir%/api %reldir%/misuse %reldir%/api-compat %reldir%/addrmap %reld
 else
 TESTS += %reldir%/no-check.sh
 endif
-check_PROGRAMS += %reldir%/stress %reldir%/fork %reldir%/fork-stdio %reldir%/fork-signal %reldir%/rss %reldir%/abandoned %reldir%/limit %reldir%/track
+check_PROGRAMS += %reldir%/stress %reldir%/fork %reldir%/fork-stdio %reldir%/fork-signal %reldir%/thread-fail %reldir%/rss %reldir%/abandoned %reldir%/limit %reldir%/track
 check_PROGRAMS += %reldir%/stats-prog
 check_PROGRAMS += %reldir%/status
 
@@ -118,6 +119,11 @@ check_PROGRAMS += %reldir%/status
 %canon_reldir%_fork_signal_SOURCES = %reldir%/fork-signal.c
 %canon_reldir%_fork_signal_LDADD = src/libmialloc.la
 
+%canon_reldir%_thread_fail_SOURCES = %reldir%/thread-fail.c
+%canon_reldir%_thread_fail_CFLAGS = $(AM_CFLAGS) -pthread
+%canon_reldir%_thread_fail_LDFLAGS = $(AM_LDFLAGS) -pthread
+%canon_reldir%_thread_fail_LDADD = src/libmialloc.la
+
 %canon_reldir%_rss_SOURCES = %reldir%/rss.c
 %canon_reldir%_rss_LDADD = src/libmialloc.la
 
@@ -162,6 +168,7 @@ TESTS += \
 	%reldir%/fork \
 	%reldir%/fork-stdio \
 	%reldir%/fork-signal \
+	%reldir%/thread-fail \
 	%reldir%/rss \
 	%reldir%/abandoned \
 	%reldir%/limit.sh \
