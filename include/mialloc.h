@@ -246,6 +246,7 @@ typedef enum mi_option_e {
   mi_option_secure,             /* MIALLOC_SECURE: 1 = check a thread's own freed blocks before reuse (default 0) */
   mi_option_reserve_huge_os_pages, /* MIALLOC_RESERVE_HUGE_OS_PAGES: GiB of 2 MiB huge pages to reserve at start (default 0) */
   mi_option_reserve_huge_os_pages_at, /* MIALLOC_RESERVE_HUGE_OS_PAGES_AT: NUMA node for them; -1 any (default -1) */
+  mi_option_abort_on_error,     /* MIALLOC_ABORT_ON_ERROR: print an error, then abort() (default 0) */
   _mi_option_last,
   /* mimalloc's other names of the same options */
   mi_option_large_os_pages = mi_option_allow_large_os_pages,

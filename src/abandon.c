@@ -164,7 +164,7 @@ void _mi_abandoned_freed(mi_segment_t *segment) {
   long delay = _mi_option_get_fast(mi_option_purge_delay);
   if (delay < 0)
     return;
-  int64_t due = _mi_prim_clock_msecs() + delay;
+  int64_t due = _mi_deadline_after(_mi_prim_clock_msecs(), delay);
   int64_t none = 0;
   if (atomic_compare_exchange_strong_explicit(&segment->freed_due, &none, due, memory_order_relaxed,
                                               memory_order_relaxed))

@@ -93,14 +93,15 @@ static int64_t cache_delay(void) {
   long delay = _mi_option_get_fast(mi_option_purge_delay);
   if (delay < 0)
     return -1;
-  return (int64_t)delay * mi_option_get_clamp(mi_option_arena_purge_mult, 0, 1000);
+  long mult = mi_option_get_clamp(mi_option_arena_purge_mult, 0, 1000);
+  return mult != 0 && delay > INT64_MAX / mult ? INT64_MAX : (int64_t)delay * mult;
 }
 
 static bool cache_push(mi_segment_t *segment) {
   int64_t delay = cache_delay();
   if (delay == 0 || segment->size > MI_CACHE_BYTES / 4)
     return false;
-  segment->purge_at = _mi_prim_clock_msecs() + (delay < 0 ? 0 : delay);
+  segment->purge_at = _mi_deadline_after(_mi_prim_clock_msecs(), delay < 0 ? 0 : delay);
   segment->thread_id = 0;
   /* the newest segment is the likeliest to fit the next request: make room
    * for it by evicting the oldest (at the tail) */
@@ -189,7 +190,7 @@ static bool tld_cache_push(mi_tld_t *tld, mi_segment_t *segment) {
   int64_t delay = cache_delay();
   if (delay == 0 || segment->size != MI_SEGMENT_SIZE)
     return false;
-  segment->purge_at = _mi_prim_clock_msecs() + (delay < 0 ? 0 : delay);
+  segment->purge_at = _mi_deadline_after(_mi_prim_clock_msecs(), delay < 0 ? 0 : delay);
   segment->thread_id = 0;
   size_t free_slot = MI_TLD_CACHE_SLOTS;
   for (;;) {

@@ -63,18 +63,20 @@ static inline bool _mi_count_size(size_t count, size_t size, size_t *total) {
   return true;
 }
 
-void _mi_free_outside_window(void *p);
-void _mi_free_generic(void *p, mi_page_t *page);
-void _mi_free_suspect(mi_page_t *page, mi_block_t *block);
+void _mi_free_outside_window(void *p, const char *who);
+void _mi_free_generic(void *p, mi_page_t *page, const char *who);
+void _mi_free_suspect(mi_page_t *page, mi_block_t *block, const char *who);
 
 /* The page from the page window (addrmap.c: memory that is not ours finds
  * no page there, so it is never followed), an ownership test, the key test
  * (a block that carries its page's key may be free already: free.c looks)
- * and a list push that writes key and link in one copy: 18 instructions. */
-static inline void _mi_free(void *p) {
+ * and a list push that writes key and link in one copy: 18 instructions.
+ * `who`, the name the program called for messages (internal.h, "Errors"),
+ * goes only to the out-of-line calls. */
+static inline void _mi_free_named(void *p, const char *who) {
   size_t off = mi_racy_read(_mi_window_last) - (uintptr_t)p;
   if (mi_unlikely(off >= mi_racy_read(_mi_window_span))) {
-    _mi_free_outside_window(p);
+    _mi_free_outside_window(p, who);
     return;
   }
   mi_page_t *page = __atomic_load_n(&_mi_window_pages[off >> MI_SMALL_PAGE_SHIFT], __ATOMIC_RELAXED);
@@ -90,7 +92,7 @@ static inline void _mi_free(void *p) {
     mi_block_set_next(page, block, page->local_free);
 #else
     if (mi_unlikely(block->key == (uintptr_t)page)) {
-      _mi_free_suspect(page, block);
+      _mi_free_suspect(page, block, who);
       return;
     }
     memcpy(block, &page->key, sizeof *block); /* key, and local_free as the link */
@@ -101,7 +103,11 @@ static inline void _mi_free(void *p) {
       _mi_page_retire(page);
     return;
   }
-  _mi_free_generic(p, page);
+  _mi_free_generic(p, page, who);
+}
+
+static inline void _mi_free(void *p) {
+  _mi_free_named(p, "mi_free");
 }
 
 #endif

@@ -3,7 +3,7 @@
 #include "fast.h"
 
 static mi_decl_cold void free_invalid(const void *p, const char *who, const char *why) {
-  _mi_error_message(EINVAL, "%s: invalid pointer %p: %s\n", who, p, why);
+  _mi_error_message(EINVAL | MI_ERROR_CORRUPT, "%s(): invalid pointer %p: %s\n", who, p, why);
 }
 
 /* The block of `page` that p designates, or NULL with *why saying what is
@@ -41,7 +41,8 @@ static mi_block_t *block_checked(mi_segment_t *segment, mi_page_t *page, const v
   int err = 0;
   mi_block_t *block = block_find(segment, page, p, &why, &err);
   if (block == NULL && who != NULL)
-    _mi_error_message(err, "%s: %spointer %p: %s\n", who, err == EINVAL ? "invalid " : "", p, why);
+    _mi_error_message(err | MI_ERROR_CORRUPT, "%s(): %spointer %p: %s\n", who, err == EINVAL ? "invalid " : "",
+                      p, why);
   return block;
 }
 
@@ -77,8 +78,8 @@ static void ptr_owner(const void *p, bool foreign, mi_owner_t *owner) {
 
 /* Everything mi_free's fast path leaves, for a pointer in a segment of
  * ours: other threads, full pages, aligned blocks, and the full checks. */
-static void free_checked(mi_segment_t *segment, mi_page_t *page, void *p) {
-  mi_block_t *block = block_checked(segment, page, p, "mi_free");
+static void free_checked(mi_segment_t *segment, mi_page_t *page, void *p, const char *who) {
+  mi_block_t *block = block_checked(segment, page, p, who);
   if (block == NULL)
     return;
   mi_track_open(block, sizeof *block); /* in use, or free already */
@@ -98,7 +99,7 @@ static void free_checked(mi_segment_t *segment, mi_page_t *page, void *p) {
       _mi_page_free_remote(tld, page, block);
     }
     else if (_mi_page_xfree_holds(tld, page, block))
-      _mi_double_free(p, "mi_free");
+      _mi_double_free(p, who);
     else
       _mi_page_free_suspect_remote(page, block); /* the owner looks */
     return;
@@ -114,7 +115,7 @@ static void free_checked(mi_segment_t *segment, mi_page_t *page, void *p) {
     }
     if (found != 0) {
       if (found > 0)
-        _mi_double_free(p, "mi_free");
+        _mi_double_free(p, who);
       else
         _mi_page_free_suspect(page, block);
       return;
@@ -133,30 +134,30 @@ static void free_checked(mi_segment_t *segment, mi_page_t *page, void *p) {
 
 /* p is outside the page window: NULL, a segment the window does not cover,
  * another allocator's block, or nobody's. */
-mi_decl_noinline void _mi_free_outside_window(void *p) {
+mi_decl_noinline void _mi_free_outside_window(void *p, const char *who) {
   if (p == NULL)
     return;
   mi_owner_t owner;
   ptr_owner(p, true, &owner);
   if (owner.segment != NULL)
-    free_checked(owner.segment, _mi_segment_page_of(owner.segment, p), p);
+    free_checked(owner.segment, _mi_segment_page_of(owner.segment, p), p, who);
   else if (owner.foreign != NULL)
     owner.foreign->free(p, owner.foreign_owner);
   else
-    free_invalid(p, "mi_free", "not allocated by mialloc");
+    free_invalid(p, who, "not allocated by mialloc");
 }
 
 /* A block of this thread's page that carries the key (fast.h). */
-mi_decl_noinline void _mi_free_suspect(mi_page_t *page, mi_block_t *block) {
-  free_checked(_mi_ptr_segment(page), page, block);
+mi_decl_noinline void _mi_free_suspect(mi_page_t *page, mi_block_t *block, const char *who) {
+  free_checked(_mi_ptr_segment(page), page, block, who);
 }
 
 /* p's window slice gave `page`, which this thread may not push to at once. */
-mi_decl_noinline void _mi_free_generic(void *p, mi_page_t *page) {
+mi_decl_noinline void _mi_free_generic(void *p, mi_page_t *page, const char *who) {
   if (page == &_mi_page_foreign)
-    _mi_free_outside_window(p); /* inside the window, but no page of ours */
+    _mi_free_outside_window(p, who); /* inside the window, but no page of ours */
   else
-    free_checked(_mi_ptr_segment(page), page, p);
+    free_checked(_mi_ptr_segment(page), page, p, who);
 }
 
 void mi_free(void *p) {

@@ -24,6 +24,11 @@ void _mi_assert_fail(const char *assertion, const char *fname, unsigned line, co
 static inline int64_t _mi_deadline_min(int64_t a, int64_t b) {
   return a == 0 ? b : (b == 0 || a < b) ? a : b;
 }
+/* now + delay (>= 0) msecs; a delay past the clock's range (MIALLOC_PURGE_DELAY
+ * may be as large as LONG_MAX) saturates: never. */
+static inline int64_t _mi_deadline_after(int64_t now, int64_t delay) {
+  return delay > INT64_MAX - now ? INT64_MAX : now + delay;
+}
 /* Make *due no later than t (t != 0), with other threads doing the same. */
 static inline void _mi_deadline_lower(_Atomic(int64_t) *due, int64_t t) {
   int64_t cur = atomic_load_explicit(due, memory_order_relaxed);
@@ -322,6 +327,7 @@ mi_page_queue_t *_mi_heap_queue_of(mi_heap_t *heap, const mi_page_t *page);
 void *_mi_malloc_generic(size_t size, mi_heap_t *heap, bool zero, size_t alignment);
 mi_block_t *_mi_page_block_of(const mi_page_t *page, const void *p);
 size_t _mi_usable_size_checked(const void *p, const char *who);
+void *_mi_realloc_named(void *p, size_t count, size_t size, const char *who); /* realloc.c */
 size_t _mi_usable_size_of(const void *p, bool foreign, const char *who);
 /* Another allocator whose blocks may reach mialloc's free, realloc and
  * size queries: on macOS the malloc zones that were there before mialloc
@@ -372,7 +378,35 @@ size_t _mi_usage_sum(const mi_usage_t *u, size_t from, size_t to, bool bytes);
 /* ---- options.c: options and messages ---- */
 long _mi_option_get_fast(mi_option_t option);
 void _mi_options_init(void);
+void _mi_options_print(void); /* every option's value, with MIALLOC_VERBOSE */
+
+/* Errors.  `err` is the code mi_register_error's handler gets (mialloc(3)
+ * ERRORS): EINVAL (a pointer mialloc did not allocate or inside a block;
+ * a bad alignment; a heap not live or of another thread), EAGAIN (a double
+ * free), EFAULT (mialloc's own data damaged: a corrupted free list or
+ * header), ENOMEM (a request too large to ever succeed), EOVERFLOW (count
+ * * size overflows), MI_ERROR_TLS_CONFLICT.
+ *
+ * Two kinds.  Those that mean the heap is being corrupted are printed
+ * always, as glibc does, up to MIALLOC_MAX_ERRORS messages: EAGAIN and
+ * EFAULT are always of this kind; any other code is when or-ed with
+ * MI_ERROR_CORRUPT (give it to a free, realloc or size query of a pointer
+ * that is not a block: EINVAL | MI_ERROR_CORRUPT).  The others (misuse the
+ * caller learns of from a NULL or an error return) are printed only with
+ * MIALLOC_SHOW_ERRORS.  With MIALLOC_ABORT_ON_ERROR any error is printed,
+ * passed to the handler, and ends the process with abort().  At exit the
+ * number of errors is printed when any was.
+ *
+ * Messages name the function the program called, glibc's way:
+ * "free(): invalid pointer 0x...".  The name costs the fast paths nothing:
+ * an entry point passes it (a string constant: "free" from override.c's
+ * libc names, "mi_free" from mialloc's own) only into its out-of-line slow
+ * path, on the unlikely branch, and the slow path gives it to the message
+ * (see _mi_free_named in fast.h, heap_realloc in realloc.c and
+ * _mi_usable_size_checked in free.c). */
+#define MI_ERROR_CORRUPT 0x40000000
 void _mi_error_message(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void _mi_errors_print_at_exit(void);
 void _mi_warning_message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void _mi_verbose_message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void _mi_fputs(mi_output_fun *out, void *arg, const char *prefix, const char *msg);

@@ -5,73 +5,62 @@
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
+#include <strings.h>
 
 typedef enum { MI_OPTION_UNINIT, MI_OPTION_DEFAULTED, MI_OPTION_INITIALIZED } mi_option_init_t;
+typedef enum { MI_OPT_BOOL, MI_OPT_NUMBER, MI_OPT_SIZE } mi_option_kind_t;
 
 typedef struct mi_option_desc_s {
   long value;
   mi_option_init_t init;
-  const char *name;  /* MIALLOC_<NAME> in upper case */
-  bool is_size;      /* accepts K/M/G suffixes, value in KiB */
+  const char *name;      /* MIALLOC_<NAME> in upper case */
+  mi_option_kind_t kind; /* a size takes K/M/G suffixes and is kept in KiB */
+  long min, max;         /* the range an environment value is clamped to */
 } mi_option_desc_t;
 
-/* The one table of options, in mi_option_t order, with defaults. */
+#define MI_BOOL MI_OPT_BOOL, 0, 1
+#define MI_KIB_MAX (1L << 37) /* 128 TiB, more than any address space */
+
+/* The one table of options, in mi_option_t order: default, name, kind, range. */
 static mi_option_desc_t options[_mi_option_last] = {
-    [mi_option_show_errors] = {0, MI_OPTION_UNINIT, "show_errors", false},
-    [mi_option_show_stats] = {0, MI_OPTION_UNINIT, "show_stats", false},
-    [mi_option_verbose] = {0, MI_OPTION_UNINIT, "verbose", false},
-    [mi_option_eager_commit] = {1, MI_OPTION_UNINIT, "eager_commit", false},
-    [mi_option_arena_eager_commit] = {2, MI_OPTION_UNINIT, "arena_eager_commit", false},
-    [mi_option_purge_decommits] = {1, MI_OPTION_UNINIT, "purge_decommits", false},
-    [mi_option_allow_large_os_pages] = {0, MI_OPTION_UNINIT, "allow_large_os_pages", false},
-    [mi_option_reserve_os_memory] = {0, MI_OPTION_UNINIT, "reserve_os_memory", true},
-    [mi_option_limit_os_alloc] = {0, MI_OPTION_UNINIT, "limit_os_alloc", false},
-    [mi_option_purge_delay] = {10, MI_OPTION_UNINIT, "purge_delay", false},
-    [mi_option_max_errors] = {16, MI_OPTION_UNINIT, "max_errors", false},
-    [mi_option_max_warnings] = {16, MI_OPTION_UNINIT, "max_warnings", false},
-    [mi_option_arena_purge_mult] = {10, MI_OPTION_UNINIT, "arena_purge_mult", false},
-    [mi_option_secure] = {MI_SECURE, MI_OPTION_UNINIT, "secure", false},
-    [mi_option_reserve_huge_os_pages] = {0, MI_OPTION_UNINIT, "reserve_huge_os_pages", false},
-    [mi_option_reserve_huge_os_pages_at] = {-1, MI_OPTION_UNINIT, "reserve_huge_os_pages_at", false},
+    [mi_option_show_errors] = {0, MI_OPTION_UNINIT, "show_errors", MI_BOOL},
+    [mi_option_show_stats] = {0, MI_OPTION_UNINIT, "show_stats", MI_BOOL},
+    [mi_option_verbose] = {0, MI_OPTION_UNINIT, "verbose", MI_BOOL},
+    [mi_option_eager_commit] = {1, MI_OPTION_UNINIT, "eager_commit", MI_BOOL},
+    [mi_option_arena_eager_commit] = {2, MI_OPTION_UNINIT, "arena_eager_commit", MI_OPT_NUMBER, 0, 2},
+    [mi_option_purge_decommits] = {1, MI_OPTION_UNINIT, "purge_decommits", MI_BOOL},
+    [mi_option_allow_large_os_pages] = {0, MI_OPTION_UNINIT, "allow_large_os_pages", MI_BOOL},
+    [mi_option_reserve_os_memory] = {0, MI_OPTION_UNINIT, "reserve_os_memory", MI_OPT_SIZE, 0, MI_KIB_MAX},
+    [mi_option_limit_os_alloc] = {0, MI_OPTION_UNINIT, "limit_os_alloc", MI_BOOL},
+    /* msecs; -1 never, and so is anything beyond the clock's range */
+    [mi_option_purge_delay] = {10, MI_OPTION_UNINIT, "purge_delay", MI_OPT_NUMBER, -1, LONG_MAX},
+    [mi_option_max_errors] = {16, MI_OPTION_UNINIT, "max_errors", MI_OPT_NUMBER, 0, LONG_MAX},
+    [mi_option_max_warnings] = {16, MI_OPTION_UNINIT, "max_warnings", MI_OPT_NUMBER, 0, LONG_MAX},
+    [mi_option_arena_purge_mult] = {10, MI_OPTION_UNINIT, "arena_purge_mult", MI_OPT_NUMBER, 0, 1000},
+    [mi_option_secure] = {MI_SECURE, MI_OPTION_UNINIT, "secure", MI_OPT_NUMBER, 0, 1},
+    /* GiB; the NUMA node, -1 for any */
+    [mi_option_reserve_huge_os_pages] = {0, MI_OPTION_UNINIT, "reserve_huge_os_pages", MI_OPT_NUMBER, 0, 1L << 17},
+    [mi_option_reserve_huge_os_pages_at] = {-1, MI_OPTION_UNINIT, "reserve_huge_os_pages_at", MI_OPT_NUMBER, -1, 1023},
+    [mi_option_abort_on_error] = {0, MI_OPTION_UNINIT, "abort_on_error", MI_BOOL},
 };
 
 static bool option_valid(mi_option_t option) {
   return option >= 0 && option < _mi_option_last;
 }
 
-/* Parses "1", "-1", "on", "yes", "true", "off", "no", "false", and for
- * sizes "64K", "2M", "1G" (the value is kept in KiB). */
-static bool parse_value(const char *s, bool is_size, long *value) {
-  char low[16];
-  size_t n = 0;
-  for (; s[n] != 0 && n < sizeof low - 1; n++)
-    low[n] = (char)tolower((unsigned char)s[n]);
-  low[n] = 0;
-  if (!strcmp(low, "on") || !strcmp(low, "yes") || !strcmp(low, "true") || !strcmp(low, "")) {
-    *value = 1;
-    return true;
-  }
-  if (!strcmp(low, "off") || !strcmp(low, "no") || !strcmp(low, "false")) {
-    *value = 0;
-    return true;
-  }
-  char *end;
-  long v = strtol(low, &end, 10);
-  if (end == low)
+/* ---- reading a value ----------------------------------------------------------- */
+
+typedef enum { MI_PARSE_OK, MI_PARSE_INVALID, MI_PARSE_OVERFLOW } mi_parse_t;
+
+/* *v * scale, false (and *v saturated) on overflow; *v >= 0. */
+static bool scale_up(long *v, long scale) {
+  if (*v > LONG_MAX / scale) {
+    *v = LONG_MAX;
     return false;
-  if (is_size) {
-    long scale = 0; /* bytes given without a suffix */
-    if (*end == 'k') scale = 1, end++;
-    else if (*end == 'm') scale = 1024, end++;
-    else if (*end == 'g') scale = 1024 * 1024, end++;
-    if (*end == 'i') end++;
-    if (*end == 'b') end++;
-    v = scale == 0 ? (v + 1023) / 1024 : v * scale;
   }
-  if (*end != 0)
-    return false;
-  *value = v;
+  *v *= scale;
   return true;
 }
 
@@ -100,8 +89,95 @@ static bool getenv_or_mimalloc(char *name, size_t name_size, char *buf, size_t s
   return found;
 }
 
+/* A decimal integer with an optional sign; overflow saturates. */
+static mi_parse_t parse_number(const char **s, long *value) {
+  const char *p = *s;
+  bool neg = *p == '-';
+  if (*p == '-' || *p == '+')
+    p++;
+  if (!isdigit((unsigned char)*p))
+    return MI_PARSE_INVALID;
+  unsigned long v = 0, limit = neg ? (unsigned long)LONG_MAX + 1 : (unsigned long)LONG_MAX;
+  bool over = false;
+  for (; isdigit((unsigned char)*p); p++) {
+    unsigned d = (unsigned)(*p - '0');
+    if (v > (limit - d) / 10)
+      over = true, v = limit;
+    else if (!over)
+      v = v * 10 + d;
+  }
+  *s = p;
+  *value = neg ? (v == (unsigned long)LONG_MAX + 1 ? LONG_MIN : -(long)v) : (long)v;
+  return over ? MI_PARSE_OVERFLOW : MI_PARSE_OK;
+}
+
+/* A size: bytes, or KiB, MiB, GiB with a suffix K, M, G (KB, KiB ... in
+ * any case); the value is in KiB, bytes rounded up. */
+static mi_parse_t parse_size_suffix(const char *s, long *value) {
+  long scale = 0;
+  switch (tolower((unsigned char)*s)) {
+  case 'k': scale = 1; break;
+  case 'm': scale = 1024; break;
+  case 'g': scale = 1024 * 1024; break;
+  case 0: break;
+  default: return MI_PARSE_INVALID;
+  }
+  if (scale != 0) {
+    s++;
+    if (tolower((unsigned char)*s) == 'i')
+      s++;
+    if (tolower((unsigned char)*s) == 'b')
+      s++;
+  }
+  if (*s != 0)
+    return MI_PARSE_INVALID;
+  if (*value < 0) /* out of every size's range: kept as it is, for the warning */
+    return MI_PARSE_OK;
+  if (scale == 0) {
+    *value = *value / 1024 + (*value % 1024 != 0);
+    return MI_PARSE_OK;
+  }
+  return scale_up(value, scale) ? MI_PARSE_OK : MI_PARSE_OVERFLOW;
+}
+
+/* "1", "-1", "on", "yes", "true", "" (1), "off", "no", "false" (0), and
+ * for sizes "64K", "2MiB", "1G", "4096" (bytes; kept in KiB). */
+static mi_parse_t parse_value(const char *s, mi_option_kind_t kind, long *value) {
+  static const char *const words[] = {"", "on", "yes", "true", "off", "no", "false"};
+  for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+    if (strcasecmp(s, words[i]) == 0) {
+      *value = i < 4;
+      return MI_PARSE_OK;
+    }
+  mi_parse_t r = parse_number(&s, value);
+  if (r == MI_PARSE_INVALID)
+    return r;
+  if (kind == MI_OPT_SIZE) {
+    mi_parse_t rs = parse_size_suffix(s, value);
+    return rs == MI_PARSE_INVALID ? rs : r == MI_PARSE_OVERFLOW ? r : rs;
+  }
+  return *s == 0 ? r : MI_PARSE_INVALID;
+}
+
+/* An option's value as it would be written in the environment. */
+static void value_format(char *buf, size_t size, const mi_option_desc_t *desc, long v) {
+  if (desc->kind != MI_OPT_SIZE || v <= 0)
+    _mi_snprintf(buf, size, "%ld", v);
+  else if (v % (1024 * 1024) == 0)
+    _mi_snprintf(buf, size, "%ldG", v / (1024 * 1024));
+  else if (v % 1024 == 0)
+    _mi_snprintf(buf, size, "%ldM", v / 1024);
+  else
+    _mi_snprintf(buf, size, "%ldK", v);
+}
+
+static void message_always(const char *prefix, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The environment's value, if any, checked: a value that is not one, or is
+ * out of the option's range, is reported (once: an option is read once)
+ * with what is used instead; the default, or the nearest end of the range. */
 static void option_init(mi_option_desc_t *desc) {
-  char name[64] = "MIALLOC_", buf[64];
+  char name[64] = "MIALLOC_", buf[128], used[32];
   size_t n = strlen(name);
   for (const char *s = desc->name; *s && n < sizeof name - 1; s++)
     name[n++] = (char)toupper((unsigned char)*s);
@@ -109,19 +185,47 @@ static void option_init(mi_option_desc_t *desc) {
   desc->init = MI_OPTION_DEFAULTED;
   if (!getenv_or_mimalloc(name, sizeof name, buf, sizeof buf))
     return;
-  long value;
-  if (parse_value(buf, desc->is_size, &value)) {
-    desc->value = value;
-    desc->init = MI_OPTION_INITIALIZED;
-  } else {
-    _mi_warning_message("environment option %s has an invalid value \"%s\" (ignored)\n", name, buf);
+  long value = desc->value;
+  mi_parse_t r = strlen(buf) >= sizeof buf - 1 ? MI_PARSE_INVALID : parse_value(buf, desc->kind, &value);
+  if (r == MI_PARSE_INVALID) {
+    value_format(used, sizeof used, desc, desc->value);
+    message_always("mialloc: warning: ", "%s=\"%s\" is not a valid %s: using the default, %s\n", name, buf,
+                   desc->kind == MI_OPT_BOOL ? "boolean (0, 1, on, off, yes, no, true, false)"
+                   : desc->kind == MI_OPT_SIZE ? "size (bytes, or with a K, M or G suffix)"
+                                               : "number",
+                   used);
+    return;
   }
+  long clamped = value < desc->min ? desc->min : value > desc->max ? desc->max : value;
+  if (r == MI_PARSE_OVERFLOW || clamped != value) {
+    char lo[32], hi[32];
+    value_format(used, sizeof used, desc, clamped);
+    value_format(lo, sizeof lo, desc, desc->min);
+    value_format(hi, sizeof hi, desc, desc->max);
+    message_always("mialloc: warning: ", "%s=%s is out of range (%s to %s): using %s\n", name, buf, lo, hi, used);
+  }
+  desc->value = clamped;
+  desc->init = MI_OPTION_INITIALIZED;
 }
 
 void _mi_options_init(void) {
   for (int i = 0; i < _mi_option_last; i++)
     if (options[i].init == MI_OPTION_UNINIT)
       option_init(&options[i]);
+}
+
+/* MIALLOC_VERBOSE: every option's effective value, and where it came from. */
+void _mi_options_print(void) {
+  for (int i = 0; i < _mi_option_last; i++) {
+    char name[64], v[32];
+    size_t n = 0;
+    for (const char *s = options[i].name; *s && n < sizeof name - 1; s++)
+      name[n++] = (char)toupper((unsigned char)*s);
+    name[n] = 0;
+    value_format(v, sizeof v, &options[i], _mi_option_get_fast((mi_option_t)i));
+    _mi_verbose_message("option MIALLOC_%s=%s%s\n", name, v,
+                        options[i].init == MI_OPTION_INITIALIZED ? "" : " (default)");
+  }
 }
 
 long _mi_option_get_fast(mi_option_t option) {
@@ -144,7 +248,7 @@ size_t mi_option_get_size(mi_option_t option) {
   long v = mi_option_get(option);
   if (v <= 0)
     return 0;
-  return options[option].is_size ? (size_t)v * 1024 : (size_t)v;
+  return options[option].kind == MI_OPT_SIZE ? (size_t)v * 1024 : (size_t)v;
 }
 
 void mi_option_set(mi_option_t option, long value) {
@@ -192,6 +296,7 @@ static void *_Atomic output_arg;
 static mi_error_fun *_Atomic error_fun;
 static void *_Atomic error_arg;
 static _Atomic(size_t) error_count, warning_count;
+static _Atomic(size_t) errors_shown, errors_hidden; /* printed; beyond max_errors */
 
 void mi_register_output(mi_output_fun *out, void *arg) {
   output_arg = arg;
@@ -233,20 +338,59 @@ static void vmessage(const char *prefix, const char *fmt, va_list args) {
   _mi_fputs(NULL, NULL, prefix, buf);
 }
 
-/* An error: counted, passed to the error callback, and printed when
- * show_errors is on (up to max_errors messages). */
+/* A message whatever show_errors and verbose say (bad option values). */
+static void message_always(const char *prefix, const char *fmt, ...) {
+  va_list args;
+  va_start(args, fmt);
+  vmessage(prefix, fmt, args);
+  va_end(args);
+}
+
+/* An error (internal.h says which kinds there are): counted, printed (up
+ * to max_errors messages, then one line saying so) when it means memory
+ * corruption, with show_errors, or with abort_on_error; passed to the
+ * error callback; and with abort_on_error the end of the process. */
 void _mi_error_message(int err, const char *fmt, ...) {
-  size_t n = atomic_fetch_add_explicit(&error_count, 1, memory_order_relaxed);
-  if (mi_option_is_enabled(mi_option_show_errors) &&
-      n < (size_t)mi_option_get_clamp(mi_option_max_errors, 0, 1L << 30)) {
-    va_list args;
-    va_start(args, fmt);
-    vmessage("mialloc: error: ", fmt, args);
-    va_end(args);
+  int code = err & ~MI_ERROR_CORRUPT;
+  bool corrupt = (err & MI_ERROR_CORRUPT) != 0 || code == EAGAIN || code == EFAULT;
+  bool fatal = mi_option_is_enabled(mi_option_abort_on_error);
+  atomic_fetch_add_explicit(&error_count, 1, memory_order_relaxed);
+  if (corrupt || fatal || mi_option_is_enabled(mi_option_show_errors)) {
+    size_t max = (size_t)mi_option_get_clamp(mi_option_max_errors, 0, LONG_MAX);
+    size_t n = atomic_fetch_add_explicit(&errors_shown, 1, memory_order_relaxed);
+    if (n < max || fatal) {
+      va_list args;
+      va_start(args, fmt);
+      vmessage("mialloc: error: ", fmt, args);
+      va_end(args);
+    } else {
+      atomic_fetch_add_explicit(&errors_hidden, 1, memory_order_relaxed);
+      if (n == max)
+        message_always("mialloc: error: ", "more errors are not shown (MIALLOC_MAX_ERRORS=%zu); the count "
+                       "comes at exit\n", max);
+    }
   }
   mi_error_fun *fun = error_fun;
   if (fun != NULL)
-    fun(err, error_arg);
+    fun(code, error_arg);
+  if (fatal) {
+    message_always("mialloc: ", "aborting (MIALLOC_ABORT_ON_ERROR)\n");
+    abort();
+  }
+}
+
+/* At exit: how many errors were reported, when any was printed. */
+void _mi_errors_print_at_exit(void) {
+  size_t shown = atomic_load_explicit(&errors_shown, memory_order_relaxed);
+  if (shown == 0)
+    return;
+  size_t all = atomic_load_explicit(&error_count, memory_order_relaxed);
+  size_t hidden = atomic_load_explicit(&errors_hidden, memory_order_relaxed);
+  if (hidden > 0)
+    message_always("mialloc: ", "%zu errors detected, %zu more not shown (MIALLOC_MAX_ERRORS=%ld)\n", all,
+                   hidden, mi_option_get(mi_option_max_errors));
+  else
+    message_always("mialloc: ", "%zu error%s detected\n", all, all == 1 ? "" : "s");
 }
 
 /* A free block's link that fails its check (mi_block_next): here, with the

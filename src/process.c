@@ -48,6 +48,8 @@ void mi_process_init(void) {
   _mi_prim_atfork(fork_prepare, NULL, fork_child);
   _mi_verbose_message("mialloc %d.%d.%d, thread-local heap pointer: %s (slot %d)\n", MIALLOC_VERSION_MAJOR,
                       MIALLOC_VERSION_MINOR, MIALLOC_VERSION_PATCH, MI_TLS_NAME, MI_TLS_SLOT_INDEX);
+  if (mi_option_is_enabled(mi_option_verbose))
+    _mi_options_print();
   size_t reserve = mi_option_get_size(mi_option_reserve_os_memory);
   if (reserve > 0)
     _mi_cache_reserve(reserve);
@@ -80,6 +82,7 @@ __attribute__((destructor)) static void mi_process_done(void) {
     return;
   if (mi_option_is_enabled(mi_option_show_stats) || mi_option_is_enabled(mi_option_verbose))
     _mi_stats_print_at_exit();
+  _mi_errors_print_at_exit();
 }
 
 int mi_version(void) {

@@ -58,6 +58,15 @@ void *mi_realloc(void *p, size_t newsize) {
   return mi_heap_realloc(_mi_heap_default(), p, newsize);
 }
 
+/* For override.c: realloc (count 1) and reallocarray, with the libc name
+ * for messages. */
+void *_mi_realloc_named(void *p, size_t count, size_t size, const char *who) {
+  size_t total;
+  if (!_mi_count_size(count, size, &total))
+    return NULL;
+  return heap_realloc(_mi_heap_default(), p, total, 0, 0, false, who);
+}
+
 void *mi_heap_reallocn(mi_heap_t *heap, void *p, size_t count, size_t size) {
   size_t total;
   if (!_mi_count_size(count, size, &total))

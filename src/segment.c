@@ -289,7 +289,7 @@ static void segment_schedule_purge(mi_segment_t *segment, mi_page_t *page, mi_tl
   if (delay < 0)
     return;
   page->purge_pending = 1;
-  page->purge_at = _mi_prim_clock_msecs() + delay;
+  page->purge_at = _mi_deadline_after(_mi_prim_clock_msecs(), delay);
   segment->purge_at = _mi_deadline_min(segment->purge_at, page->purge_at);
   tld->purge_due = _mi_deadline_min(tld->purge_due, page->purge_at);
 }

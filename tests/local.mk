@@ -21,6 +21,8 @@
 #   abandoned  ... and that of exited threads too, with no mi_collect;
 #              short-lived threads reuse each other's segments
 #   limit.sh   a reservation with fresh mappings refused: ENOMEM at its end
+#   options.sh bad and extreme option values: parsed, range-checked, warned
+#   errors.sh  errors printed (corruption always), named, counted, fatal
 #   preload.sh real programs run with LD_PRELOAD=$MIALLOC_LIB
 #   stats.sh   the statistics: JSON around known calls (tests/stats-prog.c)
 #              parsed with python3, the report at exit, MIALLOC_STATS_FILE
@@ -63,6 +65,7 @@ endif
 check_PROGRAMS += %reldir%/stress %reldir%/fork %reldir%/fork-stdio %reldir%/fork-signal %reldir%/thread-fail %reldir%/rss %reldir%/abandoned %reldir%/limit %reldir%/track
 check_PROGRAMS += %reldir%/stats-prog
 check_PROGRAMS += %reldir%/status
+check_PROGRAMS += %reldir%/options %reldir%/errors
 
 %canon_reldir%_api_SOURCES = %reldir%/api.c
 %canon_reldir%_api_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -pthread
@@ -163,6 +166,12 @@ endif
 ## links nothing of mialloc: footprint.sh preloads it
 %canon_reldir%_status_SOURCES = %reldir%/status.c
 
+%canon_reldir%_options_SOURCES = %reldir%/options.c
+%canon_reldir%_options_LDADD = src/libmialloc.la
+
+%canon_reldir%_errors_SOURCES = %reldir%/errors.c
+%canon_reldir%_errors_LDADD = src/libmialloc.la
+
 TESTS += \
 	%reldir%/stress \
 	%reldir%/fork \
@@ -172,6 +181,8 @@ TESTS += \
 	%reldir%/rss \
 	%reldir%/abandoned \
 	%reldir%/limit.sh \
+	%reldir%/options.sh \
+	%reldir%/errors.sh \
 	%reldir%/preload.sh \
 	%reldir%/stats.sh \
 	%reldir%/stats-chart.sh \
@@ -191,6 +202,7 @@ EXTRA_DIST += \
 	%reldir%/track.sh \
 	%reldir%/bench-smoke.sh \
 	%reldir%/page.c \
+	%reldir%/errors.sh \
 	%reldir%/exports.sh \
 	%reldir%/footprint.sh \
 	%reldir%/foreign.c \
@@ -201,6 +213,7 @@ EXTRA_DIST += \
 	%reldir%/macos-toolchain.sh \
 	%reldir%/macos-zone-layout.c \
 	%reldir%/no-check.sh \
+	%reldir%/options.sh \
 	%reldir%/preload.sh \
 	%reldir%/stats.sh \
 	%reldir%/stats-chart.sh \
