@@ -28,6 +28,7 @@ if [ -z "$cc" ]; then
   echo "SKIP: no clang: the fuzzer needs clang's libFuzzer (Debian: clang, libclang-rt-14-dev)"
   exit 77
 fi
+rm -rf "$out/findings" # of an earlier run
 mkdir -p "$out/obj" "$out/findings"
 flags="-fsanitize=address,undefined -fno-sanitize-recover=all -g -O1 -fno-omit-frame-pointer"
 echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return d[0] == n; }' >"$out/probe.c"
@@ -54,7 +55,8 @@ done
 "$cc" -fsanitize=fuzzer $flags -std=gnu11 -pthread -I"$srcdir/include" -o "$out/fuzz-alloc" \
   "$srcdir/tests/fuzz/fuzz-alloc.c" $objs
 
-# the run: a fresh copy of the seed corpus grows in $out/corpus
+# the run: the seed corpus, copied into $out/corpus, which keeps what the
+# runs find (a later run goes on from there)
 mkdir -p "$out/corpus"
 cp "$srcdir"/tests/fuzz/corpus/* "$out/corpus/"
 echo "fuzzing for $time s: $out/fuzz-alloc (log: $out/fuzz.log)"
@@ -62,12 +64,13 @@ cd "$out/findings"
 status=0
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1} \
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1} \
-  "$out/fuzz-alloc" -max_total_time="$time" -timeout="$hang" -rss_limit_mb=2048 -max_len=4096 \
+  "$out/fuzz-alloc" -max_total_time="$time" -timeout="$hang" -error_exitcode=1 -rss_limit_mb=2048 -max_len=4096 \
   -print_final_stats=1 "$out/corpus" >"$out/fuzz.log" 2>&1 || status=$?
 tail -n 30 "$out/fuzz.log"
 if [ "$status" -ne 0 ] || ls "$out/findings" | grep -q .; then
   echo "FAIL: the fuzzer found something (exit $status); inputs in $out/findings:"
   ls -l "$out/findings"
+  grep -m 5 -e '^fuzz-alloc:' -e 'ERROR:' -e 'runtime error' "$out/fuzz.log"
   exit 1
 fi
 echo "PASS: no findings"
