@@ -21,6 +21,7 @@ static const char *const names[] = {
     [mi_option_max_errors] = "max_errors",
     [mi_option_max_warnings] = "max_warnings",
     [mi_option_arena_purge_mult] = "arena_purge_mult",
+    [mi_option_secure] = "secure",
     [mi_option_abort_on_error] = "abort_on_error",
 };
 
