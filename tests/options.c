@@ -27,6 +27,7 @@ static const char *const names[] = {
 
 int main(int argc, char **argv) {
   _Static_assert(sizeof names / sizeof names[0] == _mi_option_last, "every option has a name here");
+  mi_free(mi_malloc(1)); /* mialloc starts (a static link has no constructor without this) */
   for (int a = 1; a < argc; a++) {
     int i = 0;
     while (i < _mi_option_last && strcmp(names[i], argv[a]) != 0)
