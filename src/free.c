@@ -17,7 +17,8 @@ static mi_block_t *block_find(mi_segment_t *segment, mi_page_t *page, const void
     return NULL;
   }
   if (!page->in_use) {
-    *why = "its page is free (double free?)";
+    *why = "its page is free (a double free)"; /* EAGAIN, as mialloc(3) says */
+    *err = EAGAIN;
     return NULL;
   }
   mi_block_t *block = _mi_page_block_of(page, p);

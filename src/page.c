@@ -315,7 +315,7 @@ mi_decl_cold void *_mi_page_malloc_corrupt(mi_page_t *page, mi_block_t *block, u
 }
 
 mi_decl_cold void _mi_double_free(const void *p, const char *who) {
-  _mi_error_message(EAGAIN, "%s: double free of %p\n", who != NULL ? who : "free", p);
+  _mi_error_message(EAGAIN, "%s(): double free of %p\n", who != NULL ? who : "free", p);
 }
 
 void _mi_page_free_suspect(mi_page_t *page, mi_block_t *block) {

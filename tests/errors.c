@@ -46,6 +46,24 @@ int main(int argc, char **argv) {
   } else if (!strcmp(s, "libc-usable-size")) {
     if (malloc_usable_size(not_a_block()) != 0)
       return 1;
+  } else if (!strcmp(s, "double-free")) { /* EAGAIN: small and huge blocks */
+    size_t sizes[] = {32, 3u << 20};
+    for (int i = 0; i < 2; i++) {
+      void *keep = mi_malloc(sizes[i]), *p = mi_malloc(sizes[i]);
+      memset(p, 1, sizes[i]); /* a block never written may be caught later only (mi_free(3)) */
+      mi_free(p);
+      mi_free(p);
+      mi_free(keep);
+    }
+  } else if (!strcmp(s, "libc-double-free")) {
+    /* through pointers: the compiler may drop a malloc and free it sees */
+    void *(*volatile alloc)(size_t) = malloc;
+    void (*volatile release)(void *) = free;
+    void *keep = alloc(32), *p = alloc(32);
+    memset(p, 1, 32);
+    release(p);
+    release(p);
+    release(keep);
   } else if (!strcmp(s, "none")) {
     mi_free(mi_malloc(10));
   } else {

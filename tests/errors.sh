@@ -42,6 +42,12 @@ has err '^mialloc: error: mi_free(): invalid pointer 0x[0-9a-f]*: not allocated 
 has out '^handler: EINVAL$' || fail "mi-free: the handler did not get EINVAL"
 has err '^mialloc: 1 error detected$' || fail "mi-free: no count at exit"
 
+run double-free
+has err '^mialloc: error: mi_free(): double free of 0x[0-9a-f]*$' || fail "double-free: no message for the small block"
+has err '^mialloc: error: mi_free(): pointer 0x[0-9a-f]*: its page is free (a double free)$' ||
+  fail "double-free: no message for the huge block"
+has out '^handler: EAGAIN$' 2 || fail "double-free: the handler did not get EAGAIN twice"
+
 run alignment
 [ "$status" = 0 ] && [ ! -s "$tmp.err" ] || fail "alignment: a misuse printed without MIALLOC_SHOW_ERRORS"
 has out '^handler: EINVAL$' || fail "alignment: the handler did not get EINVAL"
@@ -64,6 +70,8 @@ run alignment MIALLOC_ABORT_ON_ERROR=1
 [ "$status" -gt 128 ] && has err 'alignment 24 is not a power of two' || fail "abort_on_error: a misuse did not abort"
 
 if [ "${MIALLOC_OVERRIDE:-1}" = 1 ]; then
+  run libc-double-free
+  has err '^mialloc: error: free(): double free of 0x[0-9a-f]*$' || fail "libc-double-free: no message naming free()"
   for s in free:libc-free realloc:libc-realloc malloc_usable_size:libc-usable-size; do
     run "${s#*:}"
     [ "$status" = 0 ] || fail "${s#*:}: status $status"
