@@ -148,6 +148,7 @@ static void segment_split(mi_segment_t *segment, size_t size) {
   memset(rest->pages, 0, sizeof rest->pages);
   _mi_window_unmap(rest, rest->size);
   (void)_mi_segmap_mark(rest, rest->size, true); /* its map is committed: the whole was marked */
+  _mi_stat_increase(&_mi_stats.segments, 1); /* the tail is a segment of its own now */
   segment->size = size;
   if (!cache_push(rest))
     segment_release(rest);

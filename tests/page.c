@@ -264,6 +264,28 @@ START_TEST(thread_counts_reach_the_process) {
 }
 END_TEST
 
+static void *allocate_and_exit(void *arg) {
+  mi_free(written(mi_malloc(*(size_t *)arg)));
+  return NULL;
+}
+
+/* A free segment split in the cache (a huge block's, taken by a thread for
+ * its first page) becomes two, each counted: once all is given back the
+ * count is where it was, never below. */
+START_TEST(split_segments_are_counted) {
+  mi_collect(true);
+  int64_t before = __atomic_load_n(&_mi_stats.segments.current, __ATOMIC_RELAXED);
+  mi_free(written(mi_malloc(3 * MI_SEGMENT_SIZE))); /* a segment of several chunks, cached */
+  size_t size = 100;
+  pthread_t t;
+  ck_assert_int_eq(pthread_create(&t, NULL, allocate_and_exit, &size), 0);
+  ck_assert_int_eq(pthread_join(t, NULL), 0);
+  mi_collect(true);
+  int64_t after = __atomic_load_n(&_mi_stats.segments.current, __ATOMIC_RELAXED);
+  ck_assert_int_eq(after, before);
+}
+END_TEST
+
 static Suite *page_suite(void) {
   Suite *s = suite_create("page");
   TCase *tc = tcase_create("bins");
@@ -276,6 +298,7 @@ static Suite *page_suite(void) {
   tcase_add_test(tc, remote_frees_count_when_collected);
   tcase_add_test(tc, remote_frees_held_back_are_bounded);
   tcase_add_test(tc, thread_counts_reach_the_process);
+  tcase_add_test(tc, split_segments_are_counted);
   suite_add_tcase(s, tc);
   return s;
 }
