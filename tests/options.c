@@ -22,6 +22,8 @@ static const char *const names[] = {
     [mi_option_max_warnings] = "max_warnings",
     [mi_option_arena_purge_mult] = "arena_purge_mult",
     [mi_option_secure] = "secure",
+    [mi_option_reserve_huge_os_pages] = "reserve_huge_os_pages",
+    [mi_option_reserve_huge_os_pages_at] = "reserve_huge_os_pages_at",
     [mi_option_abort_on_error] = "abort_on_error",
 };
 

@@ -64,7 +64,7 @@ check MIALLOC_PURGE_DELAY=$long purge_delay 10 'MIALLOC_PURGE_DELAY=".*" is not 
 # MIALLOC_VERBOSE=1: one line per option, with its effective value
 MIALLOC_VERBOSE=1 MIALLOC_PURGE_DELAY=250 "$prog" >"$tmp.out" 2>"$tmp.err"
 n=$(grep -c '^mialloc: option MIALLOC_[A-Z_]*=' "$tmp.err")
-[ "$n" = 15 ] || fail "MIALLOC_VERBOSE=1: $n option lines, not 15"
+[ "$n" = 17 ] || fail "MIALLOC_VERBOSE=1: $n option lines, not 17"
 grep -q '^mialloc: option MIALLOC_PURGE_DELAY=250$' "$tmp.err" || fail "MIALLOC_VERBOSE=1: no MIALLOC_PURGE_DELAY=250"
 grep -q '^mialloc: option MIALLOC_MAX_ERRORS=16 (default)$' "$tmp.err" || fail "MIALLOC_VERBOSE=1: no default MAX_ERRORS"
 
