@@ -85,7 +85,7 @@ static inline void _mi_free_named(void *p, const char *who) {
     mi_track_open(block, sizeof *block); /* in use, or free already */
 #if MI_SECURE
     if (mi_unlikely(block->key == page->key)) {
-      _mi_free_suspect(page, block);
+      _mi_free_suspect(page, block, who);
       return;
     }
     block->key = page->key;

@@ -38,10 +38,15 @@ if ! "$cc" -fsanitize=fuzzer $flags -o "$out/probe" "$out/probe.c" >"$out/probe.
   exit 77
 fi
 
-# the configuration: assertions on, no override, the default TLS mechanism
-cat >"$out/obj/config.h" <<'EOF'
+# the configuration: the build's, with assertions on, no override (not
+# compiled in anyway), and no valgrind requests (ASan's poisoning instead)
+cat >"$out/obj/config.h" <<EOF
+#include "$builddir/config.h"
+#undef MI_DEBUG
 #define MI_DEBUG 1
-#define MI_TLS_INITIAL_EXEC 1
+#undef MI_OVERRIDE
+#undef MI_TRACK_VALGRIND
+#define MI_TRACK_VALGRIND 0
 EOF
 objs=
 for src in "$@"; do
