@@ -435,7 +435,7 @@ static void page_check_local(mi_page_t *page) {
     mi_block_t *next = NULL;
     bool bad = n == freed || mi_block_get(b, key) != key;
     if (!bad && (off >= limit || (div != 0 && off * div >= div) || (div == 0 && off != 0))) {
-      _mi_error_message(EINVAL, "mi_free: invalid pointer %p: points inside a block\n", (void *)b);
+      _mi_error_message(EINVAL | MI_ERROR_CORRUPT, "free(): invalid pointer %p: points inside a block\n", (void *)b);
       next = mi_block_next(page, b); /* left out */
       page->used++;
       freed--;
