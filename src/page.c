@@ -368,6 +368,7 @@ static size_t page_check_suspects(mi_page_t *page, mi_block_t *block, uint64_t *
     if (is_free) {
       _mi_double_free(block, NULL);
     } else {
+      mi_track_free(block, page->block_size); /* was in use: freed now */
       mi_block_set_next(page, block, page->local_free);
       page->local_free = block;
       mi_assert(page->used > 0);

@@ -36,8 +36,10 @@ static void *heap_realloc(mi_heap_t *heap, void *p, size_t newsize, size_t align
    * mremap, not copied (it keeps the alignment of a plain block) */
   if (size > MI_LARGE_OBJ_MAX && newsize > MI_LARGE_OBJ_MAX && alignment <= MI_MAX_ALIGN && aligned) {
     void *q = _mi_page_huge_realloc(p, newsize, zero);
-    if (q != NULL)
+    if (q != NULL) {
+      mi_track_realloc(p, size, q, newsize, _mi_usable_size_of(q, false, NULL));
       return q;
+    }
   }
   void *q = realloc_fresh(heap, newsize, alignment, offset, zero);
   if (q == NULL)

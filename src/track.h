@@ -33,6 +33,17 @@
 /* a block handed out: size bytes requested, usable granted */
 #define mi_track_alloc(p, size, usable, zero) VALGRIND_MALLOCLIKE_BLOCK((p), (usable), 0, (zero))
 #define mi_track_resize(p, size, usable) ((void)(p), (void)(size), (void)(usable))
+/* a block resized in place or moved (mremap) without a malloc and free:
+ * its contents stay defined */
+#define mi_track_realloc(p, old_usable, q, size, usable)                                           \
+  do {                                                                                             \
+    if ((void *)(q) == (void *)(p)) {                                                              \
+      VALGRIND_RESIZEINPLACE_BLOCK((p), (old_usable), (usable), 0);                                \
+    } else {                                                                                       \
+      VALGRIND_FREELIKE_BLOCK((p), 0);                                                             \
+      VALGRIND_MALLOCLIKE_BLOCK((q), (usable), 0, 1);                                              \
+    }                                                                                              \
+  } while (0)
 #define mi_track_free(p, usable) VALGRIND_FREELIKE_BLOCK((p), 0)
 #define mi_track_open(p, n) VALGRIND_MAKE_MEM_DEFINED((p), (n))
 #define mi_track_close(p, n) VALGRIND_MAKE_MEM_NOACCESS((p), (n))
@@ -45,6 +56,7 @@
     ASAN_UNPOISON_MEMORY_REGION((p), (size));                                                      \
     ASAN_POISON_MEMORY_REGION((char *)(p) + (size), (usable) - (size));                            \
   } while (0)
+#define mi_track_realloc(p, old_usable, q, size, usable) mi_track_resize((q), (size), (usable))
 #define mi_track_free(p, usable) ASAN_POISON_MEMORY_REGION((p), (usable))
 #define mi_track_open(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
 #define mi_track_close(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
@@ -52,6 +64,8 @@
 #define MI_TRACKING 0
 #define mi_track_alloc(p, size, usable, zero) ((void)(p), (void)(size), (void)(usable), (void)(zero))
 #define mi_track_resize(p, size, usable) ((void)(p), (void)(size), (void)(usable))
+#define mi_track_realloc(p, old_usable, q, size, usable)                                           \
+  ((void)(p), (void)(old_usable), (void)(q), (void)(size), (void)(usable))
 #define mi_track_free(p, usable) ((void)(p), (void)(usable))
 #define mi_track_open(p, n) ((void)(p), (void)(n))
 #define mi_track_close(p, n) ((void)(p), (void)(n))
