@@ -69,7 +69,7 @@ n=$((n + 1))
 dir="$tmp/case$n"
 mkdir "$dir"
 notice="mialloc-run is not built or installed"
-if ! (cd "$dir" && CC="${CC:-cc}" "$tmp/src/configure" --disable-shared >out.log 2>&1); then
+if ! (cd "$dir" && CC="${CC:-cc}" "$tmp/src/configure" ${MIALLOC_HOST:+--host="$MIALLOC_HOST"} --disable-shared >out.log 2>&1); then
   echo "FAIL: --disable-shared: configure failed"
   tail -n 3 "$dir/out.log" | sed 's/^/    /'
   failures=$((failures + 1))

@@ -8,6 +8,7 @@
 me=errors.sh
 top_builddir=${top_builddir:-.}
 prog=$top_builddir/tests/errors
+target=${MIALLOC_TARGET:-sh $(dirname "$0")/target.sh} # runs it, under an emulator if need be
 unset MIALLOC_SHOW_ERRORS MIALLOC_VERBOSE MIALLOC_SHOW_STATS MIALLOC_ABORT_ON_ERROR MIALLOC_MAX_ERRORS 2>/dev/null || :
 tmp=${TMPDIR:-/tmp}/mialloc-errors.$$
 trap 'rm -f "$tmp".out "$tmp".err' EXIT
@@ -24,7 +25,7 @@ fail() {
 run() {
   scenario=$1
   shift
-  env "$@" "$prog" "$scenario" >"$tmp.out" 2>"$tmp.err"
+  env "$@" $target "$prog" "$scenario" >"$tmp.out" 2>"$tmp.err"
   status=$?
 }
 

@@ -7,6 +7,7 @@
 me=options.sh
 top_builddir=${top_builddir:-.}
 prog=$top_builddir/tests/options
+target=${MIALLOC_TARGET:-sh $(dirname "$0")/target.sh} # runs it, under an emulator if need be
 unset MIALLOC_SHOW_ERRORS MIALLOC_VERBOSE MIALLOC_SHOW_STATS 2>/dev/null || :
 tmp=${TMPDIR:-/tmp}/mialloc-options.$$
 trap 'rm -f "$tmp".out "$tmp".err' EXIT
@@ -22,7 +23,7 @@ fail() {
 # variable set, the option reads expected-value; stderr holds exactly one
 # line matching the pattern, or nothing at all without one
 check() {
-  env "$1" "$prog" "$2" >"$tmp.out" 2>"$tmp.err" || { fail "$1: exit status $?"; return; }
+  env "$1" $target "$prog" "$2" >"$tmp.out" 2>"$tmp.err" || { fail "$1: exit status $?"; return; }
   got=$(sed -n "s/^$2=//p" "$tmp.out")
   [ "$got" = "$3" ] || { fail "$1: $2 is '$got', not '$3'"; return; }
   if [ $# -lt 4 ]; then
@@ -62,7 +63,7 @@ long=$(printf '%0200d' 1)
 check MIALLOC_PURGE_DELAY=$long purge_delay 10 'MIALLOC_PURGE_DELAY=".*" is not a valid number: using the default, 10$'
 
 # MIALLOC_VERBOSE=1: one line per option, with its effective value
-MIALLOC_VERBOSE=1 MIALLOC_PURGE_DELAY=250 "$prog" >"$tmp.out" 2>"$tmp.err"
+MIALLOC_VERBOSE=1 MIALLOC_PURGE_DELAY=250 $target "$prog" >"$tmp.out" 2>"$tmp.err"
 n=$(grep -c '^mialloc: option MIALLOC_[A-Z_]*=' "$tmp.err")
 [ "$n" = 17 ] || fail "MIALLOC_VERBOSE=1: $n option lines, not 17"
 grep -q '^mialloc: option MIALLOC_PURGE_DELAY=250$' "$tmp.err" || fail "MIALLOC_VERBOSE=1: no MIALLOC_PURGE_DELAY=250"
