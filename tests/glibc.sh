@@ -20,7 +20,7 @@ skip() {
 }
 test "${MIALLOC_OVERRIDE:-0}" = 1 || skip "the library is built without the malloc override"
 test -f "${MIALLOC_LIB:-}" || skip "MIALLOC_LIB ('${MIALLOC_LIB:-}') is not a file"
-test -x "$dir/glibc-api" && test -x "$dir/glibc-api-plain" || skip "no glibc-api programs (not an ELF override build)"
+test -x "$dir/glibc-api" && test -x "$dir/glibc-api-plain" || skip "no glibc-api programs: not an ELF override build, or a C library without glibc's malloc interfaces (musl)"
 case $MIALLOC_LIB in
 /*) lib=$MIALLOC_LIB ;;
 *) lib=$(pwd)/$MIALLOC_LIB ;;

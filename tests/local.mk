@@ -140,10 +140,8 @@ check_PROGRAMS += %reldir%/options %reldir%/errors
 %canon_reldir%_stats_prog_LDFLAGS = $(AM_LDFLAGS) -pthread
 %canon_reldir%_stats_prog_LDADD = src/libmialloc.la
 
-if MI_OVERRIDE
-if !MI_DARWIN
+if MI_GLIBC_API
 check_PROGRAMS += %reldir%/glibc-api %reldir%/glibc-api-plain
-endif
 endif
 %canon_reldir%_glibc_api_SOURCES = %reldir%/glibc-api.c
 %canon_reldir%_glibc_api_LDADD = src/libmialloc.la
