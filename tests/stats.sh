@@ -108,9 +108,10 @@ else
 fi
 
 # ---- text at exit, for a process that never allocated ------------------------------
+# (its C library may have: musl's does, at exit, so the count is not tested)
 pid=$(MIALLOC_SHOW_STATS=1 $target "$prog" none 2>"$tmp/none.err")
 if grep "^mialloc .* statistics: .*stats-prog (pid $pid), .* elapsed; thread-local heap: " "$tmp/none.err" >/dev/null &&
-  grep '^in use: .* 0 blocks' "$tmp/none.err" >/dev/null && grep '^calls: ' "$tmp/none.err" >/dev/null &&
+  grep '^in use: .* blocks' "$tmp/none.err" >/dev/null && grep '^calls: ' "$tmp/none.err" >/dev/null &&
   grep '^ *block size  *in use  *blocks' "$tmp/none.err" >/dev/null; then
   ok "a process that never allocated prints the report, named and with its pid"
 else
