@@ -21,7 +21,8 @@ typedef struct mi_option_desc_s {
 } mi_option_desc_t;
 
 #define MI_BOOL MI_OPT_BOOL, 0, 1
-#define MI_KIB_MAX (1L << 37) /* 128 TiB, more than any address space */
+/* 128 TiB, more than any address space; where a long has 32 bits, 1 TiB */
+#define MI_KIB_MAX ((long)(sizeof(long) > 4 ? ((long long)1 << 37) : ((long long)1 << 30)))
 
 /* The one table of options, in mi_option_t order: default, name, kind, range. */
 static mi_option_desc_t options[_mi_option_last] = {

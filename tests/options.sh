@@ -45,9 +45,16 @@ check MIALLOC_RESERVE_OS_MEMORY=4097 reserve_os_memory 5
 check MIALLOC_RESERVE_OS_MEMORY=64k reserve_os_memory 64
 check MIALLOC_RESERVE_OS_MEMORY=2MiB reserve_os_memory 2048
 check MIALLOC_RESERVE_OS_MEMORY=3gb reserve_os_memory 3145728
-check MIALLOC_RESERVE_OS_MEMORY=9000000000000G reserve_os_memory 137438953472 \
-  'warning: MIALLOC_RESERVE_OS_MEMORY=9000000000000G is out of range (0 to 131072G): using 131072G$'
-check MIALLOC_RESERVE_OS_MEMORY=-3 reserve_os_memory 0 'MIALLOC_RESERVE_OS_MEMORY=-3 is out of range (0 to 131072G): using 0$'
+# the largest size, in KiB: 128 TiB where a long has 64 bits, 1 TiB where 32
+if env MIALLOC_RESERVE_OS_MEMORY=9000000000000G $target "$prog" reserve_os_memory 2>/dev/null |
+  grep -q '^reserve_os_memory=1073741824$'; then
+  kib_max=1073741824 g_max=1024G
+else
+  kib_max=137438953472 g_max=131072G
+fi
+check MIALLOC_RESERVE_OS_MEMORY=9000000000000G reserve_os_memory $kib_max \
+  "warning: MIALLOC_RESERVE_OS_MEMORY=9000000000000G is out of range (0 to $g_max): using $g_max\$"
+check MIALLOC_RESERVE_OS_MEMORY=-3 reserve_os_memory 0 "MIALLOC_RESERVE_OS_MEMORY=-3 is out of range (0 to $g_max): using 0\$"
 check MIALLOC_RESERVE_OS_MEMORY=12X reserve_os_memory 0 \
   'MIALLOC_RESERVE_OS_MEMORY="12X" is not a valid size .*: using the default, 0$'
 # unsigned and bounded numbers, booleans
