@@ -35,23 +35,29 @@ check() {
 }
 
 # full 64-bit values, not cut
-check MIALLOC_PURGE_DELAY=9223372036854775807 purge_delay 9223372036854775807
+# a long's range (options are longs) and the largest size, in KiB: 128 TiB
+# where a long has 64 bits, 1 TiB where it has 32 (i686, armhf)
+if env MIALLOC_RESERVE_OS_MEMORY=9000000000000G $target "$prog" reserve_os_memory 2>/dev/null |
+  grep -q '^reserve_os_memory=1073741824$'; then
+  long_max=2147483647 kib_max=1073741824 g_max=1024G
+else
+  long_max=9223372036854775807 kib_max=137438953472 g_max=131072G
+fi
+if [ $long_max = 9223372036854775807 ]; then
+  check MIALLOC_PURGE_DELAY=9223372036854775807 purge_delay 9223372036854775807
+else
+  check MIALLOC_PURGE_DELAY=9223372036854775807 purge_delay $long_max \
+    "warning: MIALLOC_PURGE_DELAY=9223372036854775807 is out of range (-1 to $long_max): using $long_max\$"
+fi
 check MIALLOC_PURGE_DELAY=-1 purge_delay -1
-check MIALLOC_PURGE_DELAY=99999999999999999999 purge_delay 9223372036854775807 \
-  'warning: MIALLOC_PURGE_DELAY=99999999999999999999 is out of range (-1 to 9223372036854775807): using 9223372036854775807$'
+check MIALLOC_PURGE_DELAY=99999999999999999999 purge_delay $long_max \
+  "warning: MIALLOC_PURGE_DELAY=99999999999999999999 is out of range (-1 to $long_max): using $long_max\$"
 check MIALLOC_PURGE_DELAY=-2 purge_delay -1 'MIALLOC_PURGE_DELAY=-2 is out of range .*: using -1$'
 # sizes: bytes rounded up to KiB, the suffixes in any case, overflow clamped
 check MIALLOC_RESERVE_OS_MEMORY=4097 reserve_os_memory 5
 check MIALLOC_RESERVE_OS_MEMORY=64k reserve_os_memory 64
 check MIALLOC_RESERVE_OS_MEMORY=2MiB reserve_os_memory 2048
 check MIALLOC_RESERVE_OS_MEMORY=3gb reserve_os_memory 3145728
-# the largest size, in KiB: 128 TiB where a long has 64 bits, 1 TiB where 32
-if env MIALLOC_RESERVE_OS_MEMORY=9000000000000G $target "$prog" reserve_os_memory 2>/dev/null |
-  grep -q '^reserve_os_memory=1073741824$'; then
-  kib_max=1073741824 g_max=1024G
-else
-  kib_max=137438953472 g_max=131072G
-fi
 check MIALLOC_RESERVE_OS_MEMORY=9000000000000G reserve_os_memory $kib_max \
   "warning: MIALLOC_RESERVE_OS_MEMORY=9000000000000G is out of range (0 to $g_max): using $g_max\$"
 check MIALLOC_RESERVE_OS_MEMORY=-3 reserve_os_memory 0 "MIALLOC_RESERVE_OS_MEMORY=-3 is out of range (0 to $g_max): using 0\$"
