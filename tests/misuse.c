@@ -117,42 +117,49 @@ START_TEST(double_free_later) {
 }
 END_TEST
 
+enum { FREED = 300 };
+
+/* Frees FREED blocks of `size` and allocates until one of them comes back
+ * (the local list was taken over by the list malloc takes from); returns a
+ * freed block not handed out again, still in that list.  The blocks
+ * allocated meanwhile are again[0 .. *n). */
+static void *block_in_free_list(mi_heap_t *heap, size_t size, void **again, size_t *n) {
+  void *b[FREED];
+  for (size_t i = 0; i < FREED; i++)
+    b[i] = used(mi_heap_malloc(heap, size), size);
+  for (size_t i = 0; i < FREED; i++)
+    mi_free(b[i]);
+  bool back = false;
+  for (*n = 0; !back && *n < 2 * FREED; (*n)++) {
+    again[*n] = used(mi_heap_malloc(heap, size), size);
+    for (size_t i = 0; i < FREED && !back; i++)
+      back = again[*n] == b[i];
+  }
+  ck_assert(back);
+  for (size_t i = 0; i < FREED; i++) {
+    bool out = false;
+    for (size_t j = 0; j < *n; j++)
+      out |= again[j] == b[i];
+    if (!out)
+      return b[i];
+  }
+  ck_abort_msg("every freed block was handed out again");
+  return NULL;
+}
+
 /* A freed block that sits in the list malloc takes from (the local list
  * was taken over), freed again. */
 START_TEST(double_free_in_free_list) {
   mi_heap_t *heap = mi_heap_new();
-  enum { N = 300 };
-  void *b[N], *again[2 * N];
-  for (size_t i = 0; i < N; i++)
-    b[i] = used(mi_heap_malloc(heap, 48), 48);
-  for (size_t i = 0; i < N; i++)
-    mi_free(b[i]);
-  /* allocate until a freed block comes back: the local list was taken */
-  size_t n = 0;
-  bool back = false;
-  while (!back && n < 2 * N) {
-    again[n] = used(mi_heap_malloc(heap, 48), 48);
-    for (size_t i = 0; i < N && !back; i++)
-      back = again[n] == b[i];
-    n++;
-  }
-  ck_assert(back);
-  /* a freed block not handed out again: still in the free list */
-  void *victim = NULL;
-  for (size_t i = 0; i < N && victim == NULL; i++) {
-    bool out = false;
-    for (size_t j = 0; j < n; j++)
-      out |= again[j] == b[i];
-    if (!out)
-      victim = b[i];
-  }
-  ck_assert_ptr_nonnull(victim);
+  void *again[2 * FREED];
+  size_t n;
+  void *victim = block_in_free_list(heap, 48, again, &n);
   mi_free(victim);
   mi_heap_collect(heap, false);
   expect_error(1, EAGAIN);
   for (size_t j = 0; j < n; j++)
     mi_free(again[j]);
-  check_sound(heap, 48, 2 * N, NULL, 0);
+  check_sound(heap, 48, 2 * FREED, NULL, 0);
   mi_heap_delete(heap);
 }
 END_TEST
@@ -270,33 +277,12 @@ END_TEST
  * the segment, and is reported rather than followed. */
 START_TEST(overwritten_link_not_followed) {
   mi_heap_t *heap = mi_heap_new();
-  enum { N = 200 };
-  void *b[N], *again[2 * N];
-  for (size_t i = 0; i < N; i++)
-    b[i] = used(mi_heap_malloc(heap, 64), 64);
-  for (size_t i = 0; i < N; i++)
-    mi_free(b[i]);
-  size_t n = 0;
-  bool back = false;
-  while (!back && n < 2 * N) {
-    again[n] = used(mi_heap_malloc(heap, 64), 64);
-    for (size_t i = 0; i < N && !back; i++)
-      back = again[n] == b[i];
-    n++;
-  }
-  ck_assert(back);
-  int taken = 0;
-  for (size_t i = 0; i < N; i++) {
-    bool out = false;
-    for (size_t j = 0; j < n; j++)
-      out |= again[j] == b[i];
-    if (!out && taken++ == 0) {
-      UNPOISON(b[i], 16);
-      ((volatile uintptr_t *)b[i])[1] = (uintptr_t)0x4141414141414141u; /* its link, key left alone */
-    }
-  }
-  ck_assert_int_gt(taken, 0);
-  check_sound(heap, 64, 2 * N, NULL, 0);
+  void *again[2 * FREED];
+  size_t n;
+  void *victim = block_in_free_list(heap, 64, again, &n);
+  UNPOISON(victim, 16);
+  ((volatile uintptr_t *)victim)[1] = (uintptr_t)0x4141414141414141u; /* its link, key left alone */
+  check_sound(heap, 64, 2 * FREED, NULL, 0);
   expect_error(1, EFAULT);
   for (size_t j = 0; j < n; j++)
     mi_free(again[j]);
