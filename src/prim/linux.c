@@ -54,7 +54,15 @@ bool _mi_prim_overcommits(void) {
 int _mi_prim_resize(void *addr, size_t size, size_t newsize) {
 #if defined(__linux__)
   int err = errno;
-  int rc = mremap(addr, size, newsize, 0) == MAP_FAILED ? errno : 0;
+  int rc;
+  /* Shrinking in place unmaps the tail, which is all mremap would do.
+   * It also keeps 32-bit programs alive under qemu-user (10.0.2 here),
+   * whose mremap re-reserves the pages after the old end instead of those
+   * after the new end, and so takes away whatever is mapped next. */
+  if (newsize < size)
+    rc = munmap((char *)addr + newsize, size - newsize) == 0 ? 0 : errno;
+  else
+    rc = mremap(addr, size, newsize, 0) == MAP_FAILED ? errno : 0;
   errno = err;
   return rc;
 #else
