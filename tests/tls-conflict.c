@@ -102,7 +102,8 @@ static void *worker(void *arg) {
 
 int main(void) {
   if (mi_tls_slot() < 0 || !framework_supported()) {
-    printf("tls-conflict: not a slot build on x86-64 Linux (%s): skipped\n", mi_tls_mechanism());
+    printf("tls-conflict: needs the slot mechanism (x86-64 Linux and macOS only); "
+           "this build uses %s: skipped\n", mi_tls_mechanism());
     return 77;
   }
   mi_register_error(on_error, NULL);
