@@ -113,6 +113,8 @@ static void free_checked(mi_segment_t *segment, mi_page_t *page, void *p, const 
     if (found < 0 && page->capacity <= MI_FREE_QUICK_LOOK) {
       _mi_page_take_xthread(page); /* the frees of other threads, into local_free */
       found = _mi_page_find_free(page, block, MI_FREE_QUICK_LOOK);
+      if (found == 0 && _mi_page_xfree_pending(page))
+        found = -1; /* another thread may hold it back: look again later */
     }
     if (found != 0) {
       if (found > 0)

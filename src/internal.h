@@ -316,6 +316,7 @@ void _mi_page_free_suspect(mi_page_t *page, mi_block_t *block);
 void _mi_page_free_suspect_remote(mi_page_t *page, mi_block_t *block);
 int _mi_page_find_free(const mi_page_t *page, const mi_block_t *block, size_t max);
 void _mi_page_take_xthread(mi_page_t *page);
+bool _mi_page_xfree_pending(mi_page_t *page);
 bool _mi_page_mark_list(const mi_page_t *page, const mi_block_t *b, size_t capacity, uint64_t *bits);
 void _mi_heap_collect_full(mi_heap_t *heap, size_t max);
 void _mi_heap_reclaim_all(mi_heap_t *heap);

@@ -152,6 +152,7 @@ void _mi_page_init(mi_page_t *page, mi_heap_t *heap, size_t block_size, uint8_t 
   page->local_free = NULL;
   atomic_store_explicit(&page->xthread_free, NULL, memory_order_relaxed);
   atomic_store_explicit(&page->xthread_suspect, NULL, memory_order_relaxed);
+  atomic_store_explicit(&page->xfree_pending, 0, memory_order_relaxed);
   page->local_suspect = NULL;
   page->bin = bin;
   page->heap = heap;
@@ -196,6 +197,8 @@ static void xfree_push(mi_page_t *page, mi_block_t *first, mi_block_t *last, uin
     unit->count = count;
     mi_track_close(unit, sizeof *unit);
     link = (mi_block_t *)((uintptr_t)first | MI_XFREE_UNIT);
+  } else if (count > 1) { /* blocks too small for a unit: the owner takes each */
+    atomic_fetch_add_explicit(&page->xfree_pending, count - 1, memory_order_relaxed);
   }
   mi_block_t *head = atomic_load_explicit(&page->xthread_free, memory_order_relaxed);
   do {
@@ -222,12 +225,17 @@ void _mi_page_xfree_flush(mi_tld_t *tld) {
  * block of another page is freed, after MI_XFREE_BATCH blocks, and when
  * the thread allocates on a slow path, collects or exits. */
 void _mi_page_free_remote(mi_tld_t *tld, mi_page_t *page, mi_block_t *block) {
+  bool batched = tld != NULL && page->block_size <= MI_MEDIUM_OBJ_MAX &&
+                 __atomic_load_n(&page->backing, __ATOMIC_RELAXED);
+  bool starts = !batched || tld->xfree_page != page || tld->xfree_count >= MI_XFREE_BATCH;
+  if (starts) /* a push to come: counted before the key is written (acquire) */
+    atomic_fetch_add_explicit(&page->xfree_pending, 1, memory_order_acq_rel);
   mi_block_set(block, key, page->key);
-  if (tld == NULL || page->block_size > MI_MEDIUM_OBJ_MAX || !__atomic_load_n(&page->backing, __ATOMIC_RELAXED)) {
+  if (!batched) {
     xfree_push(page, block, block, 1);
     return;
   }
-  if (tld->xfree_page != page || tld->xfree_count >= MI_XFREE_BATCH) {
+  if (starts) {
     _mi_page_xfree_flush(tld);
     tld->xfree_page = page;
     tld->xfree_first = NULL;
@@ -256,7 +264,8 @@ static void page_take_xthread(mi_page_t *page) {
     return;
   mi_block_t *first = (mi_block_t *)(link & ~MI_XFREE_UNIT), *tail = NULL;
   size_t count = 0;
-  while (link != 0) {
+  uint32_t pushes = 0;
+  for (; link != 0; pushes++) {
     mi_block_t *block = (mi_block_t *)(link & ~MI_XFREE_UNIT);
     if (link & MI_XFREE_UNIT) {
       const mi_xfree_unit_t *unit = (const mi_xfree_unit_t *)block;
@@ -276,9 +285,18 @@ static void page_take_xthread(mi_page_t *page) {
   page->local_free = first;
   mi_assert(count <= page->used);
   page->used -= (uint32_t)count;
+  atomic_fetch_sub_explicit(&page->xfree_pending, pushes, memory_order_relaxed);
   if (page->heap != NULL)
     _mi_stat_local(&page->heap->tld->stats, &page->heap->tld->stats.xthread_collects, 1);
   count_xthread_frees(page, count);
+}
+
+/* May another thread hold back a block of the page, or have pushed one
+ * that the owner has not collected?  Such a thread counts its push in
+ * xfree_pending before it writes the block's key (with acquire order), so
+ * a block that carries the key because of it is counted here. */
+bool _mi_page_xfree_pending(mi_page_t *page) {
+  return atomic_load_explicit(&page->xfree_pending, memory_order_acquire) != 0;
 }
 
 /* Is `block` held back by this thread (a batch not yet pushed)? */
@@ -356,9 +374,10 @@ bool _mi_page_mark_list(const mi_page_t *page, const mi_block_t *b, size_t capac
 
 /* The owner's check of the waiting blocks, after the cross-thread list is
  * collected: those in a free list were freed twice (reported, and left
- * there), the others were in use and are freed now.  One pass over the
- * free lists for all of them. */
-static size_t page_check_suspects(mi_page_t *page, mi_block_t *block, uint64_t *bits, bool marked) {
+ * there), the others were in use and are freed now, unless another thread
+ * may still hold them back (`held`): then they wait for a later look, in
+ * local_suspect.  One pass over the free lists for all of them. */
+static size_t page_check_suspects(mi_page_t *page, mi_block_t *block, uint64_t *bits, bool marked, bool held) {
   size_t freed = 0;
   while (block != NULL) {
     uintptr_t link = mi_block_get(block, key);
@@ -367,6 +386,8 @@ static size_t page_check_suspects(mi_page_t *page, mi_block_t *block, uint64_t *
     bool is_free = marked ? (bits[i / 64] >> (i % 64)) & 1 : _mi_page_is_block_free(page, block);
     if (is_free) {
       _mi_double_free(block, NULL);
+    } else if (held) {
+      _mi_page_free_suspect(page, block);
     } else {
       mi_track_free(block, page->block_size); /* was in use: freed now */
       mi_block_set_next(page, block, page->local_free);
@@ -390,6 +411,7 @@ static void page_collect_suspects(mi_page_t *page) {
     return;
   page->local_suspect = NULL;
   mi_block_t *remote = atomic_exchange_explicit(&page->xthread_suspect, NULL, memory_order_acquire);
+  bool held = _mi_page_xfree_pending(page); /* read after the suspects: their frees came later */
   uint64_t bits[MI_SUSPECT_BITS / 64];
   bool marked = page->reserved <= MI_SUSPECT_BITS;
   if (marked) {
@@ -397,8 +419,8 @@ static void page_collect_suspects(mi_page_t *page) {
     marked = _mi_page_mark_list(page, page->free, page->capacity, bits) &&
              _mi_page_mark_list(page, page->local_free, page->capacity, bits);
   }
-  page_check_suspects(page, local, bits, marked);
-  count_xthread_frees(page, page_check_suspects(page, remote, bits, marked));
+  page_check_suspects(page, local, bits, marked, held);
+  count_xthread_frees(page, page_check_suspects(page, remote, bits, marked, held));
 }
 
 /* Everything other threads freed, into the local list. */

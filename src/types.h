@@ -155,6 +155,9 @@ typedef struct mi_page_s {
                               pointer to a block in use is kept in metadata,
                               so valgrind's leak check sees a lost block as
                               lost (_mi_page_start) */
+  _Atomic(uint32_t) xfree_pending; /* blocks or batches other threads hold
+                              back or have pushed to xthread_free and the
+                              owner has not collected yet (page.c) */
   mi_block_t *local_suspect; /* the same, freed by the owner (page.c) */
   struct mi_page_s *next;  /* in the heap's bin queue or full list */
   struct mi_page_s *prev;

@@ -223,6 +223,47 @@ START_TEST(double_free_by_two_others) {
 }
 END_TEST
 
+/* Thread B frees a block and keeps holding that free back (a batch not
+ * yet pushed) while thread C frees it again: the owner cannot find it in
+ * its lists yet, and must neither free it (B's batch will bring it back)
+ * nor lose it: it is reported once B has pushed. */
+static pthread_barrier_t holding, release_holder;
+
+static void *free_and_hold(void *p) {
+  mi_free(p); /* held back: the thread neither allocates nor collects */
+  pthread_barrier_wait(&holding);
+  pthread_barrier_wait(&release_holder);
+  return NULL; /* its exit pushes the batch */
+}
+
+START_TEST(double_free_while_held_back) {
+  void *keep = used(mi_malloc(64), 64);
+  void *p = used(mi_malloc(64), 64);
+  ck_assert_int_eq(pthread_barrier_init(&holding, NULL, 2), 0);
+  ck_assert_int_eq(pthread_barrier_init(&release_holder, NULL, 2), 0);
+  pthread_t b, c;
+  ck_assert_int_eq(pthread_create(&b, NULL, free_and_hold, p), 0);
+  pthread_barrier_wait(&holding);
+  ck_assert_int_eq(pthread_create(&c, NULL, free_once, p), 0);
+  ck_assert_int_eq(pthread_join(c, NULL), 0);
+  mi_collect(false); /* B still holds p back */
+  void *early[64];
+  for (size_t i = 0; i < 64; i++)
+    ck_assert_ptr_ne(early[i] = used(mi_malloc(64), 64), p);
+  pthread_barrier_wait(&release_holder);
+  ck_assert_int_eq(pthread_join(b, NULL), 0);
+  mi_collect(false);
+  expect_error(1, EAGAIN);
+  check_sound(NULL, 64, 3000, keep, 64);
+  for (size_t i = 0; i < 64; i++)
+    mi_free(early[i]);
+  mi_free(keep);
+  pthread_barrier_destroy(&holding);
+  pthread_barrier_destroy(&release_holder);
+  expect_error(1, EAGAIN);
+}
+END_TEST
+
 /* free(p + 16): on the fast path the pointer is pushed unlooked-at; with
  * MIALLOC_SECURE it is caught before malloc could hand it out, and the
  * block itself stays live. */
@@ -327,6 +368,7 @@ int main(void) {
   ADD(s, "double free by another thread", double_free_by_other_thread);
   ADD(s, "double free by the owner, then another thread", double_free_owner_then_other);
   ADD(s, "double free by two other threads", double_free_by_two_others);
+  ADD(s, "double free by another thread while the first holds it back", double_free_while_held_back);
   ADD(s, "pointer inside a block freed by its owner", interior_free_by_owner);
   ADD(s, "pointer inside a block freed by another thread", interior_free_by_other_thread);
   ADD(s, "block written after free", write_after_free);
