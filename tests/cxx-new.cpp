@@ -36,7 +36,14 @@ static int failures;
     }                                                                     \
   } while (0)
 
-static const std::size_t huge = SIZE_MAX / 4; // never satisfiable
+// Larger than any object may be: never satisfiable, on 32-bit targets too
+// (where SIZE_MAX / 4, 1 GiB, may well be).  Read through a volatile, so
+// that the compiler does not warn of a constant that large.
+static std::size_t never_satisfiable() {
+  volatile std::size_t largest_object = PTRDIFF_MAX;
+  return largest_object + 1;
+}
+static const std::size_t huge = never_satisfiable();
 
 // A block of mialloc's, at least n bytes, aligned to al.
 static bool ours(const void *p, std::size_t n, std::size_t al) {
