@@ -289,6 +289,111 @@ START_TEST(overwritten_link_not_followed) {
   mi_heap_delete(heap);
 }
 END_TEST
+
+/* --enable-secure: a canary after the size asked for (src/canary.h).  One
+ * byte written past it is caught when the block is freed or reallocated
+ * (EFAULT), and the block is left allocated: nothing handed out later
+ * overlaps it. */
+static void overflow_by_one(unsigned char *p, size_t size, unsigned char byte) {
+  ck_assert_ptr_nonnull(p);
+  ck_assert_uint_eq(mi_usable_size(p), size); /* the size asked for, never the trailer */
+  used(p, size);
+  UNPOISON(p + size, 1);
+  ((volatile unsigned char *)p)[size] = byte;
+}
+
+static void expect_overflow_caught(unsigned char *p, size_t size, size_t more) {
+  mi_free(p);
+  expect_error(1, EFAULT);
+  check_sound(NULL, size, more, p, size + 1);
+  expect_error(1, EFAULT);
+}
+
+static const size_t overflow_sizes[] = {
+    0, 1, 8, 24 /* 24 + 8 fill a 32-byte block: the byte past it is the canary's */,
+    100, 1016 /* the largest size of the fast path */, 5000, 100000, 1000000, 2u << 20 /* huge */};
+
+START_TEST(overflow_caught_at_free) {
+  size_t size = overflow_sizes[_i];
+  for (int byte = 0; byte < 2; byte++) {
+    log_.count = 0;
+    unsigned char *p = mi_malloc(size);
+    overflow_by_one(p, size, byte == 0 ? 0 : 0x5a); /* a string's NUL, or a byte like the rest */
+    expect_overflow_caught(p, size, size > 100000 ? 16 : 3000);
+  }
+}
+END_TEST
+
+/* Blocks written up to their size are freed quietly, whatever made them. */
+START_TEST(no_overflow_no_error) {
+  for (size_t i = 0; i < sizeof overflow_sizes / sizeof overflow_sizes[0]; i++) {
+    size_t n = overflow_sizes[i];
+    mi_free(used(mi_malloc(n), n));
+    mi_free(used(mi_calloc(1, n), n));
+    mi_free(used(mi_malloc_aligned(n, 64), n));
+    mi_free(used(mi_malloc_aligned_at(n, 256, 16), n));
+    unsigned char *p = mi_zalloc(n);
+    p = mi_rezalloc(p, n + 8); /* grows in place into the gap: zero there too */
+    for (size_t j = 0; j < n + 8; j++)
+      ck_assert_msg(p[j] == 0, "mi_rezalloc(%zu): byte %zu not zero", n + 8, j);
+    mi_free(used(p, n + 8));
+    p = used(mi_malloc(n + 16), n + 16);
+    ck_assert_ptr_eq(mi_expand(p, n + 16), p);
+    mi_free(used(p, n + 16));
+  }
+  ck_assert_int_eq(log_.count, 0);
+}
+END_TEST
+
+/* Aligned blocks: one of a size class at the alignment, and one inside a
+ * larger block (its page then takes interior pointers). */
+START_TEST(overflow_of_aligned_block) {
+  unsigned char *p = mi_malloc_aligned(96, 32);
+  ck_assert_uint_eq((uintptr_t)p % 32, 0);
+  overflow_by_one(p, 96, 0);
+  expect_overflow_caught(p, 96, 3000);
+  log_.count = 0;
+  p = mi_malloc_aligned(200, 4096);
+  ck_assert_uint_eq((uintptr_t)p % 4096, 0);
+  overflow_by_one(p, 200, 0);
+  expect_overflow_caught(p, 200, 3000);
+}
+END_TEST
+
+/* The canary follows the block through realloc: shrunk and grown in place,
+ * moved; and an overflow is caught by realloc itself, which leaves the
+ * block alone (NULL). */
+START_TEST(overflow_of_reallocated_block) {
+  static const size_t steps[][2] = {{100, 60} /* in place, shrunk */, {90, 100} /* in place, grown */,
+                                    {100, 300} /* moved */, {2u << 20, 5u << 20} /* huge, remapped */};
+  for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+    log_.count = 0;
+    unsigned char *p = mi_realloc(used(mi_malloc(steps[i][0]), steps[i][0]), steps[i][1]);
+    overflow_by_one(p, steps[i][1], 0);
+    expect_overflow_caught(p, steps[i][1], steps[i][1] > 100000 ? 16 : 3000);
+  }
+  log_.count = 0;
+  unsigned char *p = mi_malloc(100);
+  overflow_by_one(p, 100, 0);
+  errno = 0;
+  ck_assert_ptr_null(mi_realloc(p, 200));
+  expect_error(1, EFAULT);
+  check_sound(NULL, 100, 3000, p, 101);
+}
+END_TEST
+
+/* A block that another thread frees is checked too. */
+START_TEST(overflow_caught_by_other_thread) {
+  unsigned char *p = mi_malloc(64);
+  overflow_by_one(p, 64, 0);
+  pthread_t t;
+  ck_assert_int_eq(pthread_create(&t, NULL, free_once, p), 0);
+  ck_assert_int_eq(pthread_join(t, NULL), 0);
+  expect_error(1, EFAULT);
+  mi_collect(false);
+  check_sound(NULL, 64, 3000, p, 65);
+}
+END_TEST
 #endif
 
 /* A block freed before it was ever written carries its page's key like a
@@ -333,6 +438,15 @@ int main(void) {
   ADD(s, "blocks freed unwritten are freed", unwritten_blocks_free_normally);
 #if MI_SECURE
   ADD(s, "an overwritten link is not followed (--enable-secure)", overwritten_link_not_followed);
+  TCase *tc = tcase_create("one byte past the size asked for, caught at free (--enable-secure)");
+  tcase_add_checked_fixture(tc, setup, teardown);
+  tcase_set_timeout(tc, 60);
+  tcase_add_loop_test(tc, overflow_caught_at_free, 0, sizeof overflow_sizes / sizeof overflow_sizes[0]);
+  suite_add_tcase(s, tc);
+  ADD(s, "blocks written up to their size free quietly (--enable-secure)", no_overflow_no_error);
+  ADD(s, "one byte past an aligned block, caught (--enable-secure)", overflow_of_aligned_block);
+  ADD(s, "one byte past a reallocated block, caught (--enable-secure)", overflow_of_reallocated_block);
+  ADD(s, "one byte past a block freed by another thread, caught (--enable-secure)", overflow_caught_by_other_thread);
 #endif
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
