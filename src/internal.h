@@ -220,6 +220,7 @@ void *_mi_os_alloc_huge(size_t size, size_t align);
 
 void _mi_os_free(void *p, size_t size, size_t committed);
 size_t _mi_os_purge(void *p, size_t size);
+bool _mi_os_guard(void *p, size_t size, bool on);
 size_t _mi_os_page_size(void);
 
 /* ---- addrmap.c: which addresses are ours ---- */
@@ -266,6 +267,8 @@ void _mi_segment_abandon_prepare(mi_segment_t *segment, mi_tld_t *tld, mi_segmen
 void _mi_segment_take(mi_segment_t *segment, mi_tld_t *tld);
 void _mi_segment_purge_due(mi_segment_t *segment, int64_t now);
 mi_segment_t *_mi_segment_huge_remap(mi_segment_t *segment, size_t size);
+size_t _mi_segment_guard_size(void);
+void _mi_segment_huge_guard(mi_page_t *page, bool on);
 void _mi_segments_purge(mi_tld_t *tld, bool force);
 void _mi_tls_fork_prepare(void);
 void _mi_tls_fork_child(void);

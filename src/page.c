@@ -729,8 +729,10 @@ void *_mi_page_huge_realloc(void *p, size_t oldsize, size_t newsize, bool zero) 
       newsize > PTRDIFF_MAX - MI_SEGMENT_HEADER_SIZE - MI_SEGMENT_SIZE)
     return NULL;
   size_t block = _mi_huge_block_size(MI_SEGMENT_HEADER_SIZE, newsize + MI_PADDING);
-  size_t size = _mi_align_up(MI_SEGMENT_HEADER_SIZE + block, MI_SEGMENT_SIZE); /* the mapping it needs */
+  size_t size = _mi_align_up(MI_SEGMENT_HEADER_SIZE + block + _mi_segment_guard_size(),
+                             MI_SEGMENT_SIZE); /* the mapping it needs */
   size_t old_block = page->block_size, old_room = segment->size - MI_SEGMENT_HEADER_SIZE;
+  _mi_segment_huge_guard(page, false); /* a secure build's: moves with the block's end */
   /* within the segment's mapping, only the block's size changes; the
    * mapping changes when it must grow, or could shrink by half */
   if (zero && newsize > oldsize) { /* the mapping's slack may hold old data; what the OS adds is zero */
@@ -745,6 +747,7 @@ void *_mi_page_huge_realloc(void *p, size_t oldsize, size_t newsize, bool zero) 
     if (resized == NULL) {
       _mi_page_queue_push(heap, pq, page);
       _mi_canary_set(page, (uint8_t *)p + old_block, p, oldsize); /* zeroing may have wiped it */
+      _mi_segment_huge_guard(page, true);
       return NULL;
     }
     page = &resized->pages[0];
@@ -753,6 +756,7 @@ void *_mi_page_huge_realloc(void *p, size_t oldsize, size_t newsize, bool zero) 
   }
   page->block_size = block;
   _mi_stats_huge_resize(old_block, block);
+  _mi_segment_huge_guard(page, true);
   uint8_t *q = _mi_page_start(page);
   _mi_canary_set(page, q + block, q, newsize);
   return q;

@@ -17,9 +17,12 @@
 #endif
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 struct error_log {
   int count;
@@ -382,16 +385,100 @@ START_TEST(overflow_of_reallocated_block) {
 }
 END_TEST
 
+static void in_thread(void *(*fn)(void *), void *arg) {
+  pthread_t t;
+  ck_assert_int_eq(pthread_create(&t, NULL, fn, arg), 0);
+  ck_assert_int_eq(pthread_join(t, NULL), 0);
+}
+
 /* A block that another thread frees is checked too. */
 START_TEST(overflow_caught_by_other_thread) {
   unsigned char *p = mi_malloc(64);
   overflow_by_one(p, 64, 0);
-  pthread_t t;
-  ck_assert_int_eq(pthread_create(&t, NULL, free_once, p), 0);
-  ck_assert_int_eq(pthread_join(t, NULL), 0);
+  in_thread(free_once, p);
   expect_error(1, EFAULT);
   mi_collect(false);
   check_sound(NULL, 64, 3000, p, 65);
+}
+END_TEST
+
+/* --enable-secure: an inaccessible OS page after each page's blocks and
+ * after each huge block.  A child writes forward from a block, byte by
+ * byte: it must fault on the guard, before its writes leave the page (the
+ * next page, or the next segment, is never reached). */
+static volatile uintptr_t fault_lo, fault_hi;
+
+static void on_fault(int sig, siginfo_t *info, void *ctx) {
+  (void)sig;
+  (void)ctx;
+  uintptr_t a = (uintptr_t)info->si_addr;
+  _exit(a >= fault_lo && a < fault_hi ? 3 : 4);
+}
+
+/* How the child writing [p, p + n) ended: 3 a fault in [lo, hi), 4 a
+ * fault elsewhere, 0 no fault at all. */
+static int child_writes(unsigned char *p, size_t n, uintptr_t lo, uintptr_t hi) {
+  pid_t pid = fork();
+  ck_assert_int_ge(pid, 0);
+  if (pid == 0) {
+    fault_lo = lo;
+    fault_hi = hi;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_fault;
+    sa.sa_flags = SA_SIGINFO;
+    sigaction(SIGSEGV, &sa, NULL); /* in place of ASan's, if any */
+    sigaction(SIGBUS, &sa, NULL);
+    UNPOISON(p, n);
+    for (size_t i = 0; i < n; i++)
+      ((volatile unsigned char *)p)[i] = 0x41;
+    _exit(0);
+  }
+  int status = 0;
+  ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+  ck_assert_msg(WIFEXITED(status), "the child ended with status %#x", status);
+  return WEXITSTATUS(status);
+}
+
+static uintptr_t align_up(uintptr_t a, uintptr_t align) {
+  return (a + align - 1) & ~(align - 1);
+}
+
+static const struct {
+  size_t size, page; /* a block of `size` sits in a page that ends at a multiple of `page` */
+} guarded[] = {{100, 64 << 10}, {20000, 512 << 10}, {200000, 4 << 20}};
+
+START_TEST(write_off_a_page_faults) {
+  size_t size = guarded[_i].size, psize = (size_t)sysconf(_SC_PAGESIZE);
+  unsigned char *p = mi_malloc(size);
+  ck_assert_ptr_nonnull(p);
+  uintptr_t end = align_up((uintptr_t)p + 1, guarded[_i].page); /* the page's end: its guard before it */
+  int how = child_writes(p, end - (uintptr_t)p, end - psize, end - psize + 1);
+  ck_assert_msg(how == 3, "%zu-byte block %p: writing up to %p %s", size, (void *)p, (void *)end,
+                how == 0 ? "did not fault" : "faulted, but not at the guard page");
+  check_sound(NULL, size, size > 100000 ? 100 : 3000, p, size);
+  mi_free(p);
+  ck_assert_int_eq(log_.count, 0);
+}
+END_TEST
+
+/* The guard follows a huge block through realloc (resized in place, or
+ * its segment moved). */
+START_TEST(write_off_a_huge_block_faults) {
+  static const size_t sizes[] = {2u << 20, 5u << 20, 9u << 20, 2u << 20}; /* not kept in place: to a new size */
+  unsigned char *p = NULL;
+  for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+    p = i == 0 ? mi_malloc(sizes[i]) : mi_realloc(p, sizes[i]);
+    ck_assert_ptr_nonnull(p);
+    /* the block ends at most 64 KiB (and the trailer) past the size asked for */
+    uintptr_t lo = (uintptr_t)p + sizes[i], hi = lo + (64 << 10) + 8;
+    int how = child_writes(p, hi - (uintptr_t)p + 1, lo, hi);
+    ck_assert_msg(how == 3, "huge block %p of %zu bytes: %s", (void *)p, sizes[i],
+                  how == 0 ? "writing past it did not fault" : "faulted, but not past its end");
+  }
+  check_sound(NULL, 1u << 20, 16, p, sizes[3]);
+  mi_free(p);
+  ck_assert_int_eq(log_.count, 0);
 }
 END_TEST
 #endif
@@ -415,14 +502,15 @@ START_TEST(unwritten_blocks_free_normally) {
 }
 END_TEST
 
-#define ADD(s, name, fn)                                                                     \
+#define ADD_LOOP(s, name, fn, n)                                                             \
   do {                                                                                       \
     TCase *tc_ = tcase_create(name);                                                         \
     tcase_add_checked_fixture(tc_, setup, teardown);                                         \
     tcase_set_timeout(tc_, 60);                                                              \
-    tcase_add_test(tc_, fn);                                                                 \
+    tcase_add_loop_test(tc_, fn, 0, (n));                                                    \
     suite_add_tcase((s), tc_);                                                               \
   } while (0)
+#define ADD(s, name, fn) ADD_LOOP(s, name, fn, 1)
 
 int main(void) {
   Suite *s = suite_create("heap misuse");
@@ -438,15 +526,15 @@ int main(void) {
   ADD(s, "blocks freed unwritten are freed", unwritten_blocks_free_normally);
 #if MI_SECURE
   ADD(s, "an overwritten link is not followed (--enable-secure)", overwritten_link_not_followed);
-  TCase *tc = tcase_create("one byte past the size asked for, caught at free (--enable-secure)");
-  tcase_add_checked_fixture(tc, setup, teardown);
-  tcase_set_timeout(tc, 60);
-  tcase_add_loop_test(tc, overflow_caught_at_free, 0, sizeof overflow_sizes / sizeof overflow_sizes[0]);
-  suite_add_tcase(s, tc);
+  ADD_LOOP(s, "one byte past the size asked for, caught at free (--enable-secure)", overflow_caught_at_free,
+           sizeof overflow_sizes / sizeof overflow_sizes[0]);
   ADD(s, "blocks written up to their size free quietly (--enable-secure)", no_overflow_no_error);
   ADD(s, "one byte past an aligned block, caught (--enable-secure)", overflow_of_aligned_block);
   ADD(s, "one byte past a reallocated block, caught (--enable-secure)", overflow_of_reallocated_block);
   ADD(s, "one byte past a block freed by another thread, caught (--enable-secure)", overflow_caught_by_other_thread);
+  ADD_LOOP(s, "a write off a page's blocks faults on its guard page (--enable-secure)", write_off_a_page_faults,
+           sizeof guarded / sizeof guarded[0]);
+  ADD(s, "a write off a huge block faults on its guard page (--enable-secure)", write_off_a_huge_block_faults);
 #endif
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
