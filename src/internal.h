@@ -220,7 +220,7 @@ void *_mi_os_alloc_huge(size_t size, size_t align);
 
 void _mi_os_free(void *p, size_t size, size_t committed);
 size_t _mi_os_purge(void *p, size_t size);
-bool _mi_os_guard(void *p, size_t size, bool on);
+bool _mi_os_guard(void *p, size_t size, bool on, bool dirty);
 size_t _mi_os_page_size(void);
 
 /* ---- addrmap.c: which addresses are ours ---- */

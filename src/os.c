@@ -56,12 +56,12 @@ void _mi_os_free(void *p, size_t size, size_t committed) {
 }
 
 /* A guard page of a secure build: [p, p+size) (OS pages) faults on any
- * access from now on, its memory given back first (a purge that maps
- * afresh, as macOS's does, would undo the protection after it); or, with
- * `on` false, is usable again.  Not counted as committed while it guards.
- * False (and nothing changed) when the OS refuses. */
-bool _mi_os_guard(void *p, size_t size, bool on) {
-  if (on)
+ * access from now on, its memory given back first when `dirty` (a purge
+ * that maps afresh, as macOS's does, would undo the protection after it);
+ * or, with `on` false, is usable again.  Not counted as committed while it
+ * guards.  False (and nothing changed) when the OS refuses. */
+bool _mi_os_guard(void *p, size_t size, bool on, bool dirty) {
+  if (on && dirty)
     (void)_mi_prim_purge(p, size, true);
   int err = _mi_prim_protect(p, size, on);
   if (err != 0) {

@@ -61,7 +61,10 @@ static void page_guard(mi_segment_t *segment, mi_page_t *page, bool on) {
   size_t area;
   uint8_t *at = segment->kind == MI_PAGE_HUGE ? _mi_page_start(page) + page->block_size
                                               : segment_page_area(segment, page_index(page), &area) + area;
-  if (_mi_os_guard(at, _mi_segment_guard_size(), on))
+  /* a fresh page's memory was never touched; a huge block's guard may
+   * land where the block was, when realloc shrinks it */
+  bool dirty = !page->is_zero || segment->kind == MI_PAGE_HUGE;
+  if (_mi_os_guard(at, _mi_segment_guard_size(), on, dirty))
     page->is_guarded = on;
 }
 
