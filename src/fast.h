@@ -93,10 +93,10 @@ static inline void _mi_free_named(void *p, const char *who) {
     }
     size_t delta; /* the trailer (canary.h): broken, or p is inside a block; free.c tells which */
     if (mi_unlikely(!_mi_canary_ok(page, (uint8_t *)block + page->block_size, block, &delta))) {
-      mi_track_close(block, sizeof *block);
       _mi_free_generic(p, page, who);
       return;
     }
+    mi_track_open(block, sizeof *block); /* the trailer's checks closed what of it they read */
     block->key = page->key;
     mi_block_set_next(page, block, page->local_free);
 #else
