@@ -31,6 +31,14 @@ static inline uint32_t _mi_canary_of(const mi_page_t *page, const uint8_t *end) 
   return (uint32_t)(((uintptr_t)end ^ page->key) >> 4) | 1;
 }
 
+/* What a memory checker is told a block of `block_size` bytes, asked for
+ * `size`, grants (mi_track_alloc): the size asked for in a secure build,
+ * whose usable size it is, so that memcheck reports a write into the
+ * trailer as past the block. */
+static inline size_t _mi_canary_usable(size_t size, size_t block_size) {
+  return MI_SECURE ? size : block_size;
+}
+
 /* p, in the block of `page` that ends at `end`, holds `size` bytes from now
  * on: its trailer says so (after mi_track_alloc, which would undo the
  * checker's view of the trailer as not addressable). */

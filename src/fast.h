@@ -26,7 +26,7 @@ static inline void *_mi_heap_malloc_small(mi_heap_t *heap, size_t size) {
 #else
   page->free = mi_block_next(page, block);
 #endif
-  mi_track_alloc(block, size, page->block_size, false);
+  mi_track_alloc(block, size, _mi_canary_usable(size, page->block_size), false);
   _mi_canary_set(page, (uint8_t *)block + page->block_size, block, size);
   return block;
 }

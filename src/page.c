@@ -310,7 +310,7 @@ bool _mi_page_xfree_holds(const mi_tld_t *tld, const mi_page_t *page, const mi_b
  * own link was checked), the rest of the list is given up. */
 mi_decl_cold void *_mi_page_malloc_corrupt(mi_page_t *page, mi_block_t *block, uintptr_t link, size_t size) {
   page->free = _mi_block_corrupt(page, block, link);
-  mi_track_alloc(block, size, page->block_size, false);
+  mi_track_alloc(block, size, _mi_canary_usable(size, page->block_size), false);
   _mi_canary_set(page, (uint8_t *)block + page->block_size, block, size);
   return block;
 }
@@ -794,7 +794,7 @@ void *_mi_page_malloc(mi_heap_t *heap, size_t size, bool zero, size_t alignment)
     memset(block, 0, page->block_size); /* all of it, for mi_rezalloc */
   else if (zero)
     memset(block, 0, sizeof *block); /* carving wrote key and link */
-  mi_track_alloc(block, size, page->block_size, zero);
+  mi_track_alloc(block, size, _mi_canary_usable(size, page->block_size), zero);
   _mi_canary_set(page, (uint8_t *)block + page->block_size, block, size);
   return block;
 }
