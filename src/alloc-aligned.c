@@ -21,6 +21,7 @@ static void *aligned_overallocate(mi_heap_t *heap, size_t size, size_t alignment
     mi_page_t *page = _mi_segment_page_of(_mi_ptr_segment(p), p);
     _mi_page_set_flags(page, page->flags | MI_PAGE_HAS_ALIGNED);
   }
+  _mi_canary_resize(aligned, size); /* the trailer guards the size asked for, not oversize */
   return aligned;
 }
 
@@ -44,9 +45,13 @@ void *_mi_heap_malloc_aligned_at(mi_heap_t *heap, size_t size, size_t alignment,
     return _mi_heap_malloc_zero(heap, size, zero);
   if (offset == 0) {
     size_t rounded = _mi_align_up(size == 0 ? 1 : size, alignment);
-    if (alignment <= MI_PAGE_START_ALIGN && rounded <= MI_LARGE_OBJ_MAX &&
-        _mi_bin_size(_mi_bin(rounded)) % alignment == 0)
-      return _mi_heap_malloc_zero(heap, rounded, zero);
+    if (alignment <= MI_PAGE_START_ALIGN && rounded <= MI_LARGE_OBJ_MAX - MI_PADDING &&
+        _mi_bin_size(_mi_bin(rounded + MI_PADDING)) % alignment == 0) {
+      void *p = _mi_heap_malloc_zero(heap, rounded, zero);
+      if (p != NULL)
+        _mi_canary_resize(p, size);
+      return p;
+    }
     if (size + alignment > MI_MEDIUM_OBJ_MAX)
       return _mi_malloc_generic(size, heap, zero, alignment);
   }

@@ -6,13 +6,14 @@
 #ifndef MI_FAST_H
 #define MI_FAST_H
 
+#include "canary.h"
 #include "internal.h"
 
 /* Two table lookups and a list pop: 12 instructions.  A heap's direct[]
  * never holds NULL (an empty bin points at a page without free blocks),
  * and a thread starts on the empty heap, so nothing else is tested. */
 static inline void *_mi_heap_malloc_small(mi_heap_t *heap, size_t size) {
-  mi_page_t *page = heap->direct[heap->bin_of[size]];
+  mi_page_t *page = heap->direct[heap->bin_of[size + MI_PADDING]];
   mi_block_t *block = page->free;
   if (mi_unlikely(block == NULL))
     return _mi_malloc_generic(size, heap, false, 0);
@@ -25,25 +26,27 @@ static inline void *_mi_heap_malloc_small(mi_heap_t *heap, size_t size) {
 #else
   page->free = mi_block_next(page, block);
 #endif
-  mi_track_alloc(block, size, page->block_size, false);
+  mi_track_alloc(block, size, _mi_canary_usable(size, page->block_size), false);
+  _mi_canary_set(page, (uint8_t *)block + page->block_size, block, size);
   return block;
 }
 
 static inline void *_mi_heap_malloc(mi_heap_t *heap, size_t size) {
-  if (mi_likely(size <= MI_SMALL_SIZE_MAX))
+  if (mi_likely(size <= MI_SMALL_SIZE_MAX - MI_PADDING))
     return _mi_heap_malloc_small(heap, size);
   return _mi_malloc_generic(size, heap, false, 0);
 }
 
 /* With `zero`, the whole block is zeroed, so that mi_rezalloc may grow it
- * in place. */
+ * in place (in a secure build the size asked for: the rest holds the
+ * trailer, and mi_rezalloc zeroes what it grows into). */
 static inline void *_mi_heap_malloc_zero(mi_heap_t *heap, size_t size, bool zero) {
   if (!zero)
     return _mi_heap_malloc(heap, size);
-  if (size <= MI_SMALL_SIZE_MAX) {
+  if (size <= MI_SMALL_SIZE_MAX - MI_PADDING) {
     void *p = _mi_heap_malloc_small(heap, size);
     if (p != NULL) {
-      size_t usable = _mi_bin_size(_mi_bin(size));
+      size_t usable = MI_SECURE ? size : _mi_bin_size(_mi_bin(size));
       mi_track_resize(p, usable, usable);
       memset(p, 0, usable);
       mi_track_resize(p, size, usable);
@@ -88,6 +91,12 @@ static inline void _mi_free_named(void *p, const char *who) {
       _mi_free_suspect(page, block, who);
       return;
     }
+    size_t delta; /* the trailer (canary.h): broken, or p is inside a block; free.c tells which */
+    if (mi_unlikely(!_mi_canary_ok(page, (uint8_t *)block + page->block_size, block, &delta))) {
+      _mi_free_generic(p, page, who);
+      return;
+    }
+    mi_track_open(block, sizeof *block); /* the trailer's checks closed what of it they read */
     block->key = page->key;
     mi_block_set_next(page, block, page->local_free);
 #else

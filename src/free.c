@@ -86,6 +86,15 @@ static void free_checked(mi_segment_t *segment, mi_page_t *page, void *p, const 
   mi_track_open(block, sizeof *block); /* in use, or free already */
   bool keyed = block->key == page->key; /* freed already, most likely */
   mi_track_close(block, sizeof *block);
+  /* a secure build's trailer (canary.h): a broken one is reported, and the
+   * block left allocated.  Not for a block that may be free already (of a
+   * 16-byte block the link covers it), unless p is inside the block: the
+   * key is then in the part before p, which the program never wrote */
+  size_t delta;
+  if ((!keyed || (void *)block != p) && !_mi_canary_ok(page, (uint8_t *)block + page->block_size, p, &delta)) {
+    _mi_canary_overflow(p, who);
+    return;
+  }
   uintptr_t owner = __atomic_load_n(&segment->thread_id, __ATOMIC_RELAXED);
   if (owner != _mi_thread_id()) {
     /* another thread's block (or an exited one's): the freeing thread's
@@ -188,12 +197,16 @@ void mi_free_size_aligned(void *p, size_t size, size_t alignment) {
   mi_free(p);
 }
 
-/* Usable bytes from p to the end of its block: a block of mialloc's, or
- * with `foreign` also of the foreign allocator.  0 for anything else,
- * after reporting it for `who` (quietly when who is NULL). */
-size_t _mi_usable_size_of(const void *p, bool foreign, const char *who) {
+/* Usable bytes from p to the end of its block (in a secure build to the
+ * end of the size asked for): a block of mialloc's, or with `foreign` also
+ * of the foreign allocator.  0 for anything else, and for a block whose
+ * trailer was overwritten, after reporting it for `who` (quietly when who
+ * is NULL). */
+size_t _mi_usable_size_capacity(const void *p, bool foreign, const char *who, size_t *capacity) {
   mi_owner_t owner;
   ptr_owner(p, foreign, &owner);
+  if (capacity != NULL)
+    *capacity = owner.foreign_size;
   if (owner.foreign != NULL)
     return owner.foreign_size;
   if (owner.segment == NULL) {
@@ -205,11 +218,42 @@ size_t _mi_usable_size_of(const void *p, bool foreign, const char *who) {
   mi_block_t *block = block_checked(owner.segment, page, p, who);
   if (block == NULL)
     return 0;
-  return page->block_size - (size_t)((uintptr_t)p - (uintptr_t)block);
+  uint8_t *end = (uint8_t *)block + page->block_size;
+  size_t delta;
+  if (!_mi_canary_ok(page, end, p, &delta)) {
+    if (who != NULL)
+      _mi_canary_overflow(p, who);
+    return 0;
+  }
+  size_t room = (size_t)(end - (const uint8_t *)p);
+  if (capacity != NULL)
+    *capacity = room - MI_PADDING;
+  return room - delta;
+}
+
+size_t _mi_usable_size_of(const void *p, bool foreign, const char *who) {
+  return _mi_usable_size_capacity(p, foreign, who, NULL);
 }
 
 size_t _mi_usable_size_checked(const void *p, const char *who) {
-  return _mi_usable_size_of(p, true, who);
+  return _mi_usable_size_capacity(p, true, who, NULL);
+}
+
+/* ---- the trailer of a secure build (canary.h) ------------------------------- */
+
+void _mi_canary_set_of(void *p, size_t size) {
+  mi_segment_t *segment = _mi_segment_of_checked(p);
+  if (segment == NULL)
+    return; /* the foreign allocator's (realloc in place) */
+  mi_page_t *page = _mi_segment_page_of(segment, p);
+  mi_block_t *block = _mi_page_block_of(page, p);
+  mi_assert(block != NULL);
+  _mi_canary_set(page, (uint8_t *)block + page->block_size, p, size);
+}
+
+mi_decl_cold void _mi_canary_overflow(const void *p, const char *who) {
+  _mi_error_message(EFAULT, "%s(): heap overflow: %p was written past its end (its canary was overwritten); "
+                            "the block is left allocated\n", who != NULL ? who : "free", p);
 }
 
 size_t mi_usable_size(const void *p) {
@@ -224,9 +268,9 @@ size_t mi_malloc_usable_size(const void *p) {
 }
 
 size_t mi_good_size(size_t size) {
-  if (size <= MI_LARGE_OBJ_MAX)
-    return _mi_bin_size(_mi_bin(size));
+  if (size <= MI_LARGE_OBJ_MAX - MI_PADDING)
+    return _mi_bin_size(_mi_bin(size + MI_PADDING)) - MI_PADDING;
   if (size > PTRDIFF_MAX)
     return size;
-  return _mi_huge_block_size(MI_SEGMENT_HEADER_SIZE, size);
+  return _mi_huge_block_size(MI_SEGMENT_HEADER_SIZE, size + MI_PADDING) - MI_PADDING;
 }

@@ -313,7 +313,7 @@ void *_mi_malloc_generic(size_t size, mi_heap_t *heap, bool zero, size_t alignme
     }
     /* After a slot conflict the fast path never finds the heap (tls/slot.h)
      * and every malloc comes here: take the fast path with the heap found. */
-    if (size <= MI_SMALL_SIZE_MAX && !zero && alignment == 0)
+    if (size <= MI_SMALL_SIZE_MAX - MI_PADDING && !zero && alignment == 0)
       return _mi_heap_malloc_small(heap, size);
   }
   _mi_deferred_free(heap, false);

@@ -220,6 +220,7 @@ void *_mi_os_alloc_huge(size_t size, size_t align);
 
 void _mi_os_free(void *p, size_t size, size_t committed);
 size_t _mi_os_purge(void *p, size_t size);
+bool _mi_os_guard(void *p, size_t size, bool on, bool dirty);
 size_t _mi_os_page_size(void);
 
 /* ---- addrmap.c: which addresses are ours ---- */
@@ -266,6 +267,8 @@ void _mi_segment_abandon_prepare(mi_segment_t *segment, mi_tld_t *tld, mi_segmen
 void _mi_segment_take(mi_segment_t *segment, mi_tld_t *tld);
 void _mi_segment_purge_due(mi_segment_t *segment, int64_t now);
 mi_segment_t *_mi_segment_huge_remap(mi_segment_t *segment, size_t size);
+size_t _mi_segment_guard_size(void);
+void _mi_segment_huge_guard(mi_page_t *page, bool on);
 void _mi_segments_purge(mi_tld_t *tld, bool force);
 void _mi_tls_fork_prepare(void);
 void _mi_tls_fork_child(void);
@@ -320,7 +323,7 @@ bool _mi_page_xfree_pending(mi_page_t *page);
 bool _mi_page_mark_list(const mi_page_t *page, const mi_block_t *b, size_t capacity, uint64_t *bits);
 void _mi_heap_collect_full(mi_heap_t *heap, size_t max);
 void _mi_heap_reclaim_all(mi_heap_t *heap);
-void *_mi_page_huge_realloc(void *p, size_t newsize, bool zero);
+void *_mi_page_huge_realloc(void *p, size_t oldsize, size_t newsize, bool zero);
 bool _mi_page_is_block_free(const mi_page_t *page, const mi_block_t *block);
 mi_page_queue_t *_mi_heap_queue_of(mi_heap_t *heap, const mi_page_t *page);
 
@@ -330,6 +333,10 @@ mi_block_t *_mi_page_block_of(const mi_page_t *page, const void *p);
 size_t _mi_usable_size_checked(const void *p, const char *who);
 void *_mi_realloc_named(void *p, size_t count, size_t size, const char *who); /* realloc.c */
 size_t _mi_usable_size_of(const void *p, bool foreign, const char *who);
+/* The same, and in *capacity what the block can hold from p in place:
+ * more than the usable size in a secure build (up to its trailer), 0 when
+ * p is no block. */
+size_t _mi_usable_size_capacity(const void *p, bool foreign, const char *who, size_t *capacity);
 /* Another allocator whose blocks may reach mialloc's free, realloc and
  * size queries: on macOS the malloc zones that were there before mialloc
  * became the default zone (zone.c); the tests register a fake one.  free

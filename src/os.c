@@ -55,6 +55,26 @@ void _mi_os_free(void *p, size_t size, size_t committed) {
   _mi_stat_decrease(&_mi_stats.committed, (int64_t)committed);
 }
 
+/* A guard page of a secure build: [p, p+size) (OS pages) faults on any
+ * access from now on, its memory given back first when `dirty` (a purge
+ * that maps afresh, as macOS's does, would undo the protection after it);
+ * or, with `on` false, is usable again.  Not counted as committed while it
+ * guards.  False (and nothing changed) when the OS refuses. */
+bool _mi_os_guard(void *p, size_t size, bool on, bool dirty) {
+  if (on && dirty)
+    (void)_mi_prim_purge(p, size, true);
+  int err = _mi_prim_protect(p, size, on);
+  if (err != 0) {
+    _mi_warning_message("unable to %s the guard page at %p (error %d)\n", on ? "set" : "remove", p, err);
+    return false;
+  }
+  if (on)
+    _mi_stat_decrease(&_mi_stats.committed, (int64_t)size);
+  else
+    _mi_stat_increase(&_mi_stats.committed, (int64_t)size);
+  return true;
+}
+
 /* Give the physical pages of [p, p+size) back to the OS; the range stays
  * usable.  Only whole OS pages inside the range are purged. */
 size_t _mi_os_purge(void *p, size_t size) {

@@ -2,7 +2,7 @@
  * block of a page a pointer is, page queues per size class, carving free
  * lists, collecting frees from the sharded lists, retiring pages, taking
  * over and looking after segments of exited threads, huge blocks. */
-#include "internal.h"
+#include "canary.h"
 
 #define MI_EXTEND_BYTES 4096  /* carve at most this much of a page at a time */
 #define MI_FULL_RECHECK 8     /* full pages re-examined per fresh page */
@@ -328,7 +328,8 @@ bool _mi_page_xfree_holds(const mi_tld_t *tld, const mi_page_t *page, const mi_b
  * own link was checked), the rest of the list is given up. */
 mi_decl_cold void *_mi_page_malloc_corrupt(mi_page_t *page, mi_block_t *block, uintptr_t link, size_t size) {
   page->free = _mi_block_corrupt(page, block, link);
-  mi_track_alloc(block, size, page->block_size, false);
+  mi_track_alloc(block, size, _mi_canary_usable(size, page->block_size), false);
+  _mi_canary_set(page, (uint8_t *)block + page->block_size, block, size);
   return block;
 }
 
@@ -735,11 +736,13 @@ static mi_page_t *huge_alloc(mi_heap_t *heap, size_t size, size_t alignment) {
   return page;
 }
 
-/* realloc of a huge block of this thread, from one huge size to another:
- * its segment is resized with its contents (the OS moves the pages, where
- * it can), not copied; with `zero`, what the block gains reads as zero.  The new block, or NULL when this cannot be done
- * (another thread's block, an aligned one, no mremap), the old one intact. */
-void *_mi_page_huge_realloc(void *p, size_t newsize, bool zero) {
+/* realloc of a huge block of this thread, of `oldsize` usable bytes, from
+ * one huge size to another: its segment is resized with its contents (the
+ * OS moves the pages, where it can), not copied; with `zero`, what the
+ * block gains past oldsize reads as zero.  The new block, or NULL when this
+ * cannot be done (another thread's block, an aligned one, no mremap), the
+ * old one intact. */
+void *_mi_page_huge_realloc(void *p, size_t oldsize, size_t newsize, bool zero) {
   mi_segment_t *segment = _mi_ptr_segment(p);
   mi_page_t *page = &segment->pages[0];
   mi_heap_t *heap = page->heap;
@@ -747,19 +750,26 @@ void *_mi_page_huge_realloc(void *p, size_t newsize, bool zero) {
       p != (uint8_t *)segment + MI_SEGMENT_HEADER_SIZE || _mi_page_start(page) != p ||
       newsize > PTRDIFF_MAX - MI_SEGMENT_HEADER_SIZE - MI_SEGMENT_SIZE)
     return NULL;
-  size_t block = _mi_huge_block_size(MI_SEGMENT_HEADER_SIZE, newsize);
-  size_t size = _mi_align_up(MI_SEGMENT_HEADER_SIZE + block, MI_SEGMENT_SIZE); /* the mapping it needs */
+  size_t block = _mi_huge_block_size(MI_SEGMENT_HEADER_SIZE, newsize + MI_PADDING);
+  size_t size = _mi_align_up(MI_SEGMENT_HEADER_SIZE + block + _mi_segment_guard_size(),
+                             MI_SEGMENT_SIZE); /* the mapping it needs */
   size_t old_block = page->block_size, old_room = segment->size - MI_SEGMENT_HEADER_SIZE;
+  _mi_segment_huge_guard(page, false); /* a secure build's: moves with the block's end */
   /* within the segment's mapping, only the block's size changes; the
    * mapping changes when it must grow, or could shrink by half */
-  if (zero && block > old_block) /* the mapping's slack may hold old data; what the OS adds is zero */
-    memset((uint8_t *)p + old_block, 0, (block < old_room ? block : old_room) - old_block);
+  if (zero && newsize > oldsize) { /* the mapping's slack may hold old data; what the OS adds is zero */
+    size_t end = block < old_room ? block : old_room;
+    mi_track_open((uint8_t *)p + oldsize, end - oldsize); /* a secure build's trailer among it */
+    memset((uint8_t *)p + oldsize, 0, end - oldsize);
+  }
   if (size > segment->size || size <= segment->size / 2) {
     mi_page_queue_t *pq = &heap->bins[MI_BIN_HUGE];
     _mi_page_queue_remove(heap, pq, page); /* the descriptor may move with the segment */
     mi_segment_t *resized = _mi_segment_huge_remap(segment, size);
     if (resized == NULL) {
       _mi_page_queue_push(heap, pq, page);
+      _mi_canary_set(page, (uint8_t *)p + old_block, p, oldsize); /* zeroing may have wiped it */
+      _mi_segment_huge_guard(page, true);
       return NULL;
     }
     page = &resized->pages[0];
@@ -768,7 +778,10 @@ void *_mi_page_huge_realloc(void *p, size_t newsize, bool zero) {
   }
   page->block_size = block;
   _mi_stats_huge_resize(old_block, block);
-  return _mi_page_start(page);
+  _mi_segment_huge_guard(page, true);
+  uint8_t *q = _mi_page_start(page);
+  _mi_canary_set(page, q + block, q, newsize);
+  return q;
 }
 
 /* A block from the heap of this thread, found the slow way: empty free
@@ -778,17 +791,17 @@ void *_mi_page_malloc(mi_heap_t *heap, size_t size, bool zero, size_t alignment)
   mi_block_t *block;
   bool is_zero = false;
   _mi_page_xfree_flush(heap->tld);
-  if (size > MI_LARGE_OBJ_MAX || alignment > MI_MAX_ALIGN) {
+  if (size > MI_LARGE_OBJ_MAX - MI_PADDING || alignment > MI_MAX_ALIGN) {
     if (size > PTRDIFF_MAX) {
       _mi_error_message(ENOMEM, "allocation request is too large (%zu bytes)\n", size);
       errno = ENOMEM;
       return NULL;
     }
-    page = huge_alloc(heap, size, alignment);
+    page = huge_alloc(heap, size + MI_PADDING, alignment);
     block = page != NULL ? (mi_block_t *)_mi_page_start(page) : NULL;
     is_zero = page != NULL && page->is_zero;
   } else {
-    page = find_page(heap, _mi_bin(size));
+    page = find_page(heap, _mi_bin(size + MI_PADDING));
     block = page != NULL ? page->free : NULL;
     if (block != NULL)
       page->free = mi_block_next(page, block);
@@ -803,7 +816,8 @@ void *_mi_page_malloc(mi_heap_t *heap, size_t size, bool zero, size_t alignment)
     memset(block, 0, page->block_size); /* all of it, for mi_rezalloc */
   else if (zero)
     memset(block, 0, sizeof *block); /* carving wrote key and link */
-  mi_track_alloc(block, size, page->block_size, zero);
+  mi_track_alloc(block, size, _mi_canary_usable(size, page->block_size), zero);
+  _mi_canary_set(page, (uint8_t *)block + page->block_size, block, size);
   return block;
 }
 

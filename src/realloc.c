@@ -12,6 +12,21 @@ static void *realloc_fresh(mi_heap_t *heap, size_t newsize, size_t alignment, si
   return _mi_heap_malloc_aligned_at(heap, newsize, alignment, offset, zero);
 }
 
+/* p, of `size` usable bytes, holds newsize (at most `capacity`) in place.
+ * Only a secure build grows a block so (its usable size is the size asked
+ * for, its capacity reaches the trailer): what it grows into held the
+ * trailer's pattern, and reads as zero with `zero`. */
+static void *realloc_in_place(void *p, size_t size, size_t newsize, size_t capacity, bool zero) {
+  if (newsize > size) {
+    mi_track_open((uint8_t *)p + size, newsize - size);
+    if (zero)
+      memset((uint8_t *)p + size, 0, newsize - size);
+  }
+  mi_track_resize(p, newsize, capacity);
+  _mi_canary_resize(p, newsize);
+  return p;
+}
+
 /* The one realloc: p (NULL, or a block of any heap of ours) resized to
  * newsize, at `alignment` (0 for none) and `offset`; with `zero` what is
  * beyond the old usable size reads as zero.  A pointer that is not ours is
@@ -21,21 +36,20 @@ static void *heap_realloc(mi_heap_t *heap, void *p, size_t newsize, size_t align
   _mi_stat_call(reallocs);
   if (p == NULL)
     return realloc_fresh(heap, newsize, alignment, offset, zero);
-  size_t size = _mi_usable_size_checked(p, who);
-  if (size == 0) {
+  size_t capacity; /* the usable size, or more in a secure build (canary.h) */
+  size_t size = _mi_usable_size_capacity(p, true, who, &capacity);
+  if (capacity == 0) { /* not a block (reported); a secure build's malloc(0) has a size of 0 */
     errno = EINVAL;
     return NULL;
   }
   bool aligned = alignment == 0 || (((uintptr_t)p + offset) & (alignment - 1)) == 0;
   /* in place while it fits and does not waste more than half */
-  if (newsize <= size && newsize >= size / 2 && aligned) {
-    mi_track_resize(p, newsize, size);
-    return p;
-  }
+  if (newsize <= capacity && newsize >= capacity / 2 && aligned)
+    return realloc_in_place(p, size, newsize, capacity, zero);
   /* a huge block staying huge: resized in its segment, or the segment with
    * mremap, not copied (it keeps the alignment of a plain block) */
   if (size > MI_LARGE_OBJ_MAX && newsize > MI_LARGE_OBJ_MAX && alignment <= MI_MAX_ALIGN && aligned) {
-    void *q = _mi_page_huge_realloc(p, newsize, zero);
+    void *q = _mi_page_huge_realloc(p, size, newsize, zero);
     if (q != NULL) {
       mi_track_realloc(p, size, q, newsize, _mi_usable_size_of(q, false, NULL));
       return q;
@@ -149,8 +163,12 @@ int mi_reallocarr(void *ptrp, size_t count, size_t size) {
 void *mi_expand(void *p, size_t newsize) {
   if (p == NULL)
     return NULL;
-  size_t size = _mi_usable_size_checked(p, "mi_expand");
-  return newsize <= size ? p : NULL;
+  size_t capacity, size = _mi_usable_size_capacity(p, true, "mi_expand", &capacity);
+  if (capacity == 0 || newsize > capacity)
+    return NULL;
+  if (newsize > size) /* a secure build's block, grown into its gap (canary.h) */
+    realloc_in_place(p, size, newsize, capacity, false);
+  return p;
 }
 
 /* Microsoft's name: ENOMEM when it cannot. */

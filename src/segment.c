@@ -21,21 +21,57 @@ static size_t segment_header_size(void) {
   return MI_SEGMENT_HEADER_SIZE;
 }
 
-/* Start and size of the block area of page i. */
+/* The guard page of a secure build: one OS page after each page's block
+ * area, where a linear overflow off its last block faults.  Small, medium
+ * and large pages have it as their last OS page (so blocks fill the page
+ * less that), huge blocks right after the block (their segment is mapped
+ * that much larger).  It is set when a page is first claimed and stays
+ * while the segment lives, whatever sizes the page holds meanwhile (purges
+ * leave it out); the segment loses its guards when it is freed, so that
+ * the cache, which splits, merges, remaps and hands out segments for any
+ * layout, sees plain memory.  Huge blocks move theirs as realloc resizes
+ * them (_mi_segment_huge_guard).  0 in the default build. */
+size_t _mi_segment_guard_size(void) {
+  return MI_SECURE ? _mi_os_page_size() : 0;
+}
+
+/* Start and size of the block area of page i (without its guard). */
 static uint8_t *segment_page_area(mi_segment_t *segment, size_t i, size_t *size) {
   size_t header = segment_header_size();
   if (segment->kind >= MI_PAGE_LARGE) {
-    *size = segment->size - header;
+    *size = segment->size - header - _mi_segment_guard_size();
     return (uint8_t *)segment + header;
   }
   size_t psize = MI_SEGMENT_SIZE / segment->page_count;
   uint8_t *start = (uint8_t *)segment + i * psize;
-  *size = psize;
+  *size = psize - _mi_segment_guard_size();
   if (i == 0) {
     start += header;
     *size -= header;
   }
   return start;
+}
+
+static size_t page_index(const mi_page_t *page);
+
+/* Set or remove the guard after page's blocks (see _mi_segment_guard_size). */
+static void page_guard(mi_segment_t *segment, mi_page_t *page, bool on) {
+  if (_mi_segment_guard_size() == 0 || page->is_guarded == on)
+    return;
+  size_t area;
+  uint8_t *at = segment->kind == MI_PAGE_HUGE ? _mi_page_start(page) + page->block_size
+                                              : segment_page_area(segment, page_index(page), &area) + area;
+  /* a fresh page's memory was never touched; a huge block's guard may
+   * land where the block was, when realloc shrinks it */
+  bool dirty = !page->is_zero || segment->kind == MI_PAGE_HUGE;
+  if (_mi_os_guard(at, _mi_segment_guard_size(), on, dirty))
+    page->is_guarded = on;
+}
+
+/* For realloc of a huge block (page.c): the guard goes before the block
+ * changes size or the segment moves, and comes back after. */
+void _mi_segment_huge_guard(mi_page_t *page, bool on) {
+  page_guard(_mi_ptr_segment(page), page, on);
 }
 
 static mi_segment_list_t *segment_free_list(mi_tld_t *tld, mi_page_kind_t kind) {
@@ -196,6 +232,8 @@ static size_t page_index(const mi_page_t *page) {
 }
 
 static void segment_free(mi_segment_t *segment, mi_tld_t *tld) {
+  for (size_t i = 0; i < segment->page_count; i++)
+    page_guard(segment, _mi_segment_page(segment, i), false);
   if (segment->kind <= MI_PAGE_MEDIUM)
     list_remove(segment_free_list(tld, segment->kind), segment);
   mi_track_open(segment, segment->size); /* raw memory again, for headers or blocks */
@@ -249,9 +287,10 @@ mi_page_t *_mi_segment_page_alloc(mi_heap_t *heap, size_t block_size, size_t ali
     size_t offset = _mi_align_up(header, alignment > MI_MAX_ALIGN ? alignment : MI_MAX_ALIGN);
     size_t size = MI_SEGMENT_SIZE;
     if (!large) {
-      if (block_size > PTRDIFF_MAX - offset - MI_SEGMENT_SIZE)
+      if (block_size > PTRDIFF_MAX - offset - MI_SEGMENT_SIZE - _mi_segment_guard_size())
         return NULL;
-      size = _mi_align_up(offset + (block_size == 0 ? 1 : block_size), MI_SEGMENT_SIZE);
+      size = _mi_align_up(offset + _mi_huge_block_size(offset, block_size) + _mi_segment_guard_size(),
+                          MI_SEGMENT_SIZE);
     }
     mi_segment_t *segment = segment_alloc(tld, large ? MI_PAGE_LARGE : MI_PAGE_HUGE, size, align);
     if (segment == NULL)
@@ -266,6 +305,7 @@ mi_page_t *_mi_segment_page_alloc(mi_heap_t *heap, size_t block_size, size_t ali
        * only that much is the block's */
       _mi_page_set_start(page, (uint8_t *)segment + offset);
       page->block_size = _mi_huge_block_size(offset, block_size);
+      page_guard(segment, page, true);
       return page;
     }
   }
@@ -281,6 +321,7 @@ mi_page_t *_mi_segment_page_alloc(mi_heap_t *heap, size_t block_size, size_t ali
     page->is_purged = 0;
   }
   page->purge_pending = 0;
+  page_guard(segment, page, true);
   return page;
 }
 
@@ -298,10 +339,13 @@ static void segment_schedule_purge(mi_segment_t *segment, mi_page_t *page, mi_tl
 bool _mi_segment_page_free(mi_page_t *page, mi_tld_t *tld) {
   mi_segment_t *segment = _mi_ptr_segment(page);
   mi_assert(page->in_use && segment->used > 0 && segment->used <= segment->page_count);
-  bool purged = page->is_purged;
+  if (segment->kind == MI_PAGE_HUGE)
+    page_guard(segment, page, false); /* where it is depends on the block's size */
+  bool purged = page->is_purged, guarded = page->is_guarded;
   _mi_stats_page_released(page);
   memset(page, 0, sizeof *page); /* not in use, and its memory is not zero */
   page->is_purged = purged;
+  page->is_guarded = guarded;
   segment->used--;
   if (segment->used == 0) {
     segment_free(segment, tld);
@@ -328,6 +372,13 @@ bool _mi_segment_page_free(mi_page_t *page, mi_tld_t *tld) {
 /* Purge pages [first, last] of a segment, adjacent in memory: one call to
  * the OS for all of them (each call costs a TLB flush on every core). */
 static void segment_purge_run(mi_segment_t *segment, size_t first, size_t last) {
+  if (_mi_segment_guard_size() > 0 && first < last) {
+    /* one call per page: a call over the guards between them would count
+     * them as purged, and macOS's purge would map them afresh, unguarded */
+    for (size_t i = first; i <= last; i++)
+      segment_purge_run(segment, i, i);
+    return;
+  }
   size_t area;
   uint8_t *start = segment_page_area(segment, first, &area);
   uint8_t *end = segment_page_area(segment, last, &area) + area;

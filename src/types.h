@@ -135,6 +135,7 @@ typedef struct mi_page_s {
   uint8_t is_zero : 1;     /* the not-yet-carved part is known to be zero */
   uint8_t is_purged : 1;   /* its memory was given back to the OS */
   uint8_t purge_pending : 1;
+  uint8_t is_guarded : 1;  /* a secure build's guard page follows its blocks (segment.c) */
   uint8_t backing;         /* of a backing heap, or abandoned: never released
                               with live blocks (mi_heap_destroy releases the
                               pages of other heaps), so that other threads

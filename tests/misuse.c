@@ -17,9 +17,12 @@
 #endif
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 struct error_log {
   int count;
@@ -330,6 +333,195 @@ START_TEST(overwritten_link_not_followed) {
   mi_heap_delete(heap);
 }
 END_TEST
+
+/* --enable-secure: a canary after the size asked for (src/canary.h).  One
+ * byte written past it is caught when the block is freed or reallocated
+ * (EFAULT), and the block is left allocated: nothing handed out later
+ * overlaps it. */
+static void overflow_by_one(unsigned char *p, size_t size, unsigned char byte) {
+  ck_assert_ptr_nonnull(p);
+  ck_assert_uint_eq(mi_usable_size(p), size); /* the size asked for, never the trailer */
+  used(p, size);
+  UNPOISON(p + size, 1);
+  ((volatile unsigned char *)p)[size] = byte;
+}
+
+static void expect_overflow_caught(unsigned char *p, size_t size, size_t more) {
+  mi_free(p);
+  expect_error(1, EFAULT);
+  check_sound(NULL, size, more, p, size + 1);
+  expect_error(1, EFAULT);
+}
+
+static const size_t overflow_sizes[] = {
+    0, 1, 8, 24 /* 24 + 8 fill a 32-byte block: the byte past it is the canary's */,
+    100, 1016 /* the largest size of the fast path */, 5000, 100000, 1000000, 2u << 20 /* huge */};
+
+START_TEST(overflow_caught_at_free) {
+  size_t size = overflow_sizes[_i];
+  for (int byte = 0; byte < 2; byte++) {
+    log_.count = 0;
+    unsigned char *p = mi_malloc(size);
+    overflow_by_one(p, size, byte == 0 ? 0 : 0x5a); /* a string's NUL, or a byte like the rest */
+    expect_overflow_caught(p, size, size > 100000 ? 16 : 3000);
+  }
+}
+END_TEST
+
+/* Blocks written up to their size are freed quietly, whatever made them. */
+START_TEST(no_overflow_no_error) {
+  for (size_t i = 0; i < sizeof overflow_sizes / sizeof overflow_sizes[0]; i++) {
+    size_t n = overflow_sizes[i];
+    mi_free(used(mi_malloc(n), n));
+    mi_free(used(mi_calloc(1, n), n));
+    mi_free(used(mi_malloc_aligned(n, 64), n));
+    mi_free(used(mi_malloc_aligned_at(n, 256, 16), n));
+    unsigned char *p = mi_zalloc(n);
+    p = mi_rezalloc(p, n + 8); /* grows in place into the gap: zero there too */
+    for (size_t j = 0; j < n + 8; j++)
+      ck_assert_msg(p[j] == 0, "mi_rezalloc(%zu): byte %zu not zero", n + 8, j);
+    mi_free(used(p, n + 8));
+    p = used(mi_malloc(n + 16), n + 16);
+    ck_assert_ptr_eq(mi_expand(p, n + 16), p);
+    mi_free(used(p, n + 16));
+  }
+  ck_assert_int_eq(log_.count, 0);
+}
+END_TEST
+
+/* Aligned blocks: one of a size class at the alignment, and one inside a
+ * larger block (its page then takes interior pointers). */
+START_TEST(overflow_of_aligned_block) {
+  unsigned char *p = mi_malloc_aligned(96, 32);
+  ck_assert_uint_eq((uintptr_t)p % 32, 0);
+  overflow_by_one(p, 96, 0);
+  expect_overflow_caught(p, 96, 3000);
+  log_.count = 0;
+  p = mi_malloc_aligned(200, 4096);
+  ck_assert_uint_eq((uintptr_t)p % 4096, 0);
+  overflow_by_one(p, 200, 0);
+  expect_overflow_caught(p, 200, 3000);
+}
+END_TEST
+
+/* The canary follows the block through realloc: shrunk and grown in place,
+ * moved; and an overflow is caught by realloc itself, which leaves the
+ * block alone (NULL). */
+START_TEST(overflow_of_reallocated_block) {
+  static const size_t steps[][2] = {{100, 60} /* in place, shrunk */, {90, 100} /* in place, grown */,
+                                    {100, 300} /* moved */, {2u << 20, 5u << 20} /* huge, remapped */};
+  for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+    log_.count = 0;
+    unsigned char *p = mi_realloc(used(mi_malloc(steps[i][0]), steps[i][0]), steps[i][1]);
+    overflow_by_one(p, steps[i][1], 0);
+    expect_overflow_caught(p, steps[i][1], steps[i][1] > 100000 ? 16 : 3000);
+  }
+  log_.count = 0;
+  unsigned char *p = mi_malloc(100);
+  overflow_by_one(p, 100, 0);
+  errno = 0;
+  ck_assert_ptr_null(mi_realloc(p, 200));
+  expect_error(1, EFAULT);
+  check_sound(NULL, 100, 3000, p, 101);
+}
+END_TEST
+
+static void in_thread(void *(*fn)(void *), void *arg) {
+  pthread_t t;
+  ck_assert_int_eq(pthread_create(&t, NULL, fn, arg), 0);
+  ck_assert_int_eq(pthread_join(t, NULL), 0);
+}
+
+/* A block that another thread frees is checked too. */
+START_TEST(overflow_caught_by_other_thread) {
+  unsigned char *p = mi_malloc(64);
+  overflow_by_one(p, 64, 0);
+  in_thread(free_once, p);
+  expect_error(1, EFAULT);
+  mi_collect(false);
+  check_sound(NULL, 64, 3000, p, 65);
+}
+END_TEST
+
+/* --enable-secure: an inaccessible OS page after each page's blocks and
+ * after each huge block.  A child writes forward from a block, byte by
+ * byte: it must fault on the guard, before its writes leave the page (the
+ * next page, or the next segment, is never reached). */
+static volatile uintptr_t fault_lo, fault_hi;
+
+static void on_fault(int sig, siginfo_t *info, void *ctx) {
+  (void)sig;
+  (void)ctx;
+  uintptr_t a = (uintptr_t)info->si_addr;
+  _exit(a >= fault_lo && a < fault_hi ? 3 : 4);
+}
+
+/* How the child writing [p, p + n) ended: 3 a fault in [lo, hi), 4 a
+ * fault elsewhere, 0 no fault at all. */
+static int child_writes(unsigned char *p, size_t n, uintptr_t lo, uintptr_t hi) {
+  pid_t pid = fork();
+  ck_assert_int_ge(pid, 0);
+  if (pid == 0) {
+    fault_lo = lo;
+    fault_hi = hi;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_fault;
+    sa.sa_flags = SA_SIGINFO;
+    sigaction(SIGSEGV, &sa, NULL); /* in place of ASan's, if any */
+    sigaction(SIGBUS, &sa, NULL);
+    UNPOISON(p, n);
+    for (size_t i = 0; i < n; i++)
+      ((volatile unsigned char *)p)[i] = 0x41;
+    _exit(0);
+  }
+  int status = 0;
+  ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+  ck_assert_msg(WIFEXITED(status), "the child ended with status %#x", status);
+  return WEXITSTATUS(status);
+}
+
+static uintptr_t align_up(uintptr_t a, uintptr_t align) {
+  return (a + align - 1) & ~(align - 1);
+}
+
+static const struct {
+  size_t size, page; /* a block of `size` sits in a page that ends at a multiple of `page` */
+} guarded[] = {{100, 64 << 10}, {20000, 512 << 10}, {200000, 4 << 20}};
+
+START_TEST(write_off_a_page_faults) {
+  size_t size = guarded[_i].size, psize = (size_t)sysconf(_SC_PAGESIZE);
+  unsigned char *p = mi_malloc(size);
+  ck_assert_ptr_nonnull(p);
+  uintptr_t end = align_up((uintptr_t)p + 1, guarded[_i].page); /* the page's end: its guard before it */
+  int how = child_writes(p, end - (uintptr_t)p, end - psize, end - psize + 1);
+  ck_assert_msg(how == 3, "%zu-byte block %p: writing up to %p %s", size, (void *)p, (void *)end,
+                how == 0 ? "did not fault" : "faulted, but not at the guard page");
+  check_sound(NULL, size, size > 100000 ? 100 : 3000, p, size);
+  mi_free(p);
+  ck_assert_int_eq(log_.count, 0);
+}
+END_TEST
+
+/* The guard follows a huge block through realloc (resized in place, or
+ * its segment moved). */
+START_TEST(write_off_a_huge_block_faults) {
+  static const size_t sizes[] = {2u << 20, 5u << 20, 9u << 20, 2u << 20}; /* not kept in place: to a new size */
+  unsigned char *p = NULL;
+  for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+    p = i == 0 ? mi_malloc(sizes[i]) : mi_realloc(p, sizes[i]);
+    ck_assert_ptr_nonnull(p);
+    /* the block ends at most 64 KiB (and the trailer) past the size asked for */
+    uintptr_t lo = (uintptr_t)p + sizes[i], hi = lo + (64 << 10) + 8;
+    int how = child_writes(p, hi - (uintptr_t)p + 1, lo, hi);
+    ck_assert_msg(how == 3, "huge block %p of %zu bytes: %s", (void *)p, sizes[i],
+                  how == 0 ? "writing past it did not fault" : "faulted, but not past its end");
+  }
+  check_sound(NULL, 1u << 20, 16, p, sizes[3]);
+  mi_free(p);
+  ck_assert_int_eq(log_.count, 0);
+}
+END_TEST
 #endif
 
 /* A block freed before it was ever written carries its page's key like a
@@ -351,14 +543,15 @@ START_TEST(unwritten_blocks_free_normally) {
 }
 END_TEST
 
-#define ADD(s, name, fn)                                                                     \
+#define ADD_LOOP(s, name, fn, n)                                                             \
   do {                                                                                       \
     TCase *tc_ = tcase_create(name);                                                         \
     tcase_add_checked_fixture(tc_, setup, teardown);                                         \
     tcase_set_timeout(tc_, 60);                                                              \
-    tcase_add_test(tc_, fn);                                                                 \
+    tcase_add_loop_test(tc_, fn, 0, (n));                                                    \
     suite_add_tcase((s), tc_);                                                               \
   } while (0)
+#define ADD(s, name, fn) ADD_LOOP(s, name, fn, 1)
 
 int main(void) {
   Suite *s = suite_create("heap misuse");
@@ -375,6 +568,15 @@ int main(void) {
   ADD(s, "blocks freed unwritten are freed", unwritten_blocks_free_normally);
 #if MI_SECURE
   ADD(s, "an overwritten link is not followed (--enable-secure)", overwritten_link_not_followed);
+  ADD_LOOP(s, "one byte past the size asked for, caught at free (--enable-secure)", overflow_caught_at_free,
+           sizeof overflow_sizes / sizeof overflow_sizes[0]);
+  ADD(s, "blocks written up to their size free quietly (--enable-secure)", no_overflow_no_error);
+  ADD(s, "one byte past an aligned block, caught (--enable-secure)", overflow_of_aligned_block);
+  ADD(s, "one byte past a reallocated block, caught (--enable-secure)", overflow_of_reallocated_block);
+  ADD(s, "one byte past a block freed by another thread, caught (--enable-secure)", overflow_caught_by_other_thread);
+  ADD_LOOP(s, "a write off a page's blocks faults on its guard page (--enable-secure)", write_off_a_page_faults,
+           sizeof guarded / sizeof guarded[0]);
+  ADD(s, "a write off a huge block faults on its guard page (--enable-secure)", write_off_a_huge_block_faults);
 #endif
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

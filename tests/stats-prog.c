@@ -8,6 +8,8 @@
  *
  * Prints its pid on stdout.  Writes with write(2) from static buffers, so
  * that the measured phase allocates nothing but what it means to. */
+#include "config.h"
+
 #include <mialloc.h>
 
 #include <fcntl.h>
@@ -63,7 +65,7 @@ static int counts(const char *before, const char *after) {
   for (int i = 0; i < 1000; i += 2)
     mi_free(kept[i]);
   for (int i = 0; i < 100; i++)
-    zeroed[i] = mi_calloc(10, 8);
+    zeroed[i] = mi_calloc(MI_SECURE ? 9 : 10, 8); /* 80-byte blocks (secure: with an 8-byte trailer) */
   for (int i = 1; i < 100; i += 2)
     kept[i] = mi_realloc(kept[i], 200); /* moves: 48-byte blocks to 224-byte ones */
   for (int i = 0; i < REMOTE; i++)

@@ -55,6 +55,10 @@ int _mi_prim_remap(void *addr, size_t size, size_t newsize, size_t align, void *
  * afterwards when `decommit` is true (MADV_DONTNEED), or may keep its old
  * contents until reclaimed (MADV_FREE) otherwise. */
 int _mi_prim_purge(void *addr, size_t size, bool decommit);
+/* Make [addr, addr+size) of a mapping of _mi_prim_alloc (page-aligned)
+ * inaccessible, with `guard`: any access faults (the guard pages of a
+ * secure build); or readable and writable again. */
+int _mi_prim_protect(void *addr, size_t size, bool guard);
 /* Ask for transparent huge pages on a range (best effort). */
 void _mi_prim_hint_large(void *addr, size_t size);
 

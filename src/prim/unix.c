@@ -87,6 +87,13 @@ int _mi_prim_commit(void *addr, size_t size) {
   return rc;
 }
 
+int _mi_prim_protect(void *addr, size_t size, bool guard) {
+  int err = errno;
+  int rc = mprotect(addr, size, guard ? PROT_NONE : PROT_READ | PROT_WRITE) == 0 ? 0 : errno;
+  errno = err;
+  return rc;
+}
+
 int _mi_prim_free(void *addr, size_t size) {
   int err = errno;
   int rc = munmap(addr, size) == 0 ? 0 : errno;
