@@ -42,6 +42,8 @@ void mi_process_init(void) {
   _mi_stats_start();
   _mi_process_cookie = _mi_prim_random() | 1;
   _mi_options_init();
+  if (mi_option_is_enabled(mi_option_show_stats))
+    _mi_stats_counting_start(); /* an exact peak of bytes in use (stats.c) */
   if (mi_option_is_enabled(mi_option_show_stats) || mi_option_is_enabled(mi_option_verbose))
     _mi_prim_keep_stderr(); /* the statistics at exit must find a way out */
   _mi_tls_process_init();
