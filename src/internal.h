@@ -279,9 +279,12 @@ int64_t _mi_cache_due(const mi_tld_t *tld);
 void _mi_cache_collect(mi_tld_t *tld, int64_t now, bool force);
 void _mi_cache_collect_all(void);
 void _mi_cache_thread_done(mi_tld_t *tld);
-void _mi_cache_reserve(size_t bytes);
+size_t _mi_cache_reserve_add(uint8_t *base, size_t chunks, bool managed);
 void _mi_cache_fork_prepare(void);
 void _mi_cache_fork_child(void);
+
+/* ---- arena.c: memory reserved up front or handed over ---- */
+void _mi_arena_reserve_at_start(size_t bytes);
 
 /* ---- abandon.c: segments of exited threads ---- */
 void _mi_abandoned_push(mi_segment_t *chain);
