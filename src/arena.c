@@ -6,9 +6,9 @@
  *
  * A region is cut into aligned segment-sized chunks that join the free
  * segment reserve (cache.c), which every thread takes from before it maps
- * fresh memory.  Chunks of the program's memory are marked `managed`:
- * mialloc never purges, moves, resizes or unmaps them, and a freed one
- * goes back to the reserve.  mialloc has no exclusive arenas (any heap
+ * fresh memory.  Chunks of the program's memory and of huge OS pages are
+ * marked `kept`: mialloc never purges, moves, resizes or unmaps them, and
+ * a freed one goes back to the reserve.  mialloc has no exclusive arenas (any heap
  * takes from every region): asking for one fails with ENOTSUP. */
 #include "internal.h"
 
@@ -54,7 +54,7 @@ static int no_exclusive(const char *who) {
 
 /* `chunks` chunks at `base` into the reserve, and an arena for them. */
 static int arena_give(uint8_t *base, size_t chunks, mi_arena_kind_t kind, mi_arena_id_t *arena_id) {
-  size_t got = _mi_cache_reserve_add(base, chunks, kind == MI_ARENA_MANAGED);
+  size_t got = _mi_cache_reserve_add(base, chunks, kind != MI_ARENA_RESERVED, kind == MI_ARENA_MANAGED);
   if (got == 0)
     return ENOMEM;
   mi_arena_id_t id = arena_add(base, got * MI_SEGMENT_SIZE, kind);

@@ -40,7 +40,7 @@ static void segment_os_free(mi_segment_t *segment) {
 /* A free segment leaves the cache: unmapped, or with limit_os_alloc (no
  * fresh mappings will come) purged and kept in the reserve list. */
 static void segment_release(mi_segment_t *segment) {
-  if (segment->managed) { /* the program's memory: back to the reserve as it is */
+  if (segment->kept) { /* the program's memory, or huge pages: back to the reserve as they are */
     _mi_lock(&cache_lock);
     segment->next = reserve;
     reserve = segment;
@@ -298,10 +298,10 @@ static void cache_collect(bool force) {
 /* Keeps `chunks` chunks of fresh OS memory at `base` as free one-chunk
  * segments, handed out before any new mapping.  Once used and freed they
  * are ordinary memory (cached, then returned after the purge delay) --
- * unless `managed`: memory of the program's (arena.c), which always comes
- * back here.  Returns how many the address map took; the rest is
- * unmapped (not managed memory: it stays the program's). */
-size_t _mi_cache_reserve_add(uint8_t *base, size_t chunks, bool managed) {
+ * unless `keep`: memory of the program's (arena.c) or huge OS pages, which
+ * always come back here.  Returns how many the address map took; the rest
+ * is unmapped (not the program's memory, which stays the program's). */
+size_t _mi_cache_reserve_add(uint8_t *base, size_t chunks, bool keep, bool programs) {
   size_t marked = 0;
   _mi_lock(&cache_lock);
   for (; marked < chunks; marked++) {
@@ -310,13 +310,13 @@ size_t _mi_cache_reserve_add(uint8_t *base, size_t chunks, bool managed) {
       break;
     segment->size = MI_SEGMENT_SIZE;
     segment->cookie = (uintptr_t)segment ^ _mi_process_cookie;
-    segment->managed = managed;
+    segment->kept = keep;
     segment->purged = 0;
     segment->next = reserve;
     reserve = segment;
   }
   _mi_unlock(&cache_lock);
-  if (marked < chunks && !managed) { /* the address map could not take the rest */
+  if (marked < chunks && !programs) { /* the address map could not take the rest */
     size_t rest = (chunks - marked) * MI_SEGMENT_SIZE;
     _mi_os_free(base + marked * MI_SEGMENT_SIZE, rest, rest);
   }
@@ -326,6 +326,8 @@ size_t _mi_cache_reserve_add(uint8_t *base, size_t chunks, bool managed) {
 
 /* Up to `pages` GiB of huge-page memory, one GiB at a time until
  * `timeout_msecs` (0: no limit) have passed; how many GiB were reserved.
+ * They stay reserved: a freed segment of them comes back to the reserve,
+ * not to the system's pool (mimalloc keeps them too).
  * 2 MiB pages, not 1 GiB ones: a freed segment goes back to the OS in
  * 4 MiB pieces, which a 1 GiB page cannot be unmapped in. */
 static size_t reserve_huge(size_t pages, size_t timeout_msecs) {
@@ -337,7 +339,7 @@ static size_t reserve_huge(size_t pages, size_t timeout_msecs) {
     uint8_t *base = _mi_os_alloc_huge(MI_HUGE_OS_PAGES_UNIT, MI_SEGMENT_SIZE);
     if (base == NULL)
       break;
-    if (_mi_cache_reserve_add(base, MI_HUGE_OS_PAGES_UNIT / MI_SEGMENT_SIZE, false) < MI_HUGE_OS_PAGES_UNIT / MI_SEGMENT_SIZE)
+    if (_mi_cache_reserve_add(base, MI_HUGE_OS_PAGES_UNIT / MI_SEGMENT_SIZE, true, false) < MI_HUGE_OS_PAGES_UNIT / MI_SEGMENT_SIZE)
       break;
   }
   _mi_verbose_message("reserved %zu GiB of huge OS pages (of %zu asked for)\n", done, pages);
@@ -406,7 +408,7 @@ mi_segment_t *_mi_cache_take(mi_tld_t *tld, size_t size, bool huge) {
 
 /* A segment whose pages are all free: kept, or given back to the OS. */
 void _mi_cache_give(mi_tld_t *tld, mi_segment_t *segment) {
-  if (segment->managed)
+  if (segment->kept)
     segment_release(segment); /* never resized or moved, as cached ones may be */
   else if (!tld_cache_push(tld, segment) && !cache_push(segment))
     segment_release(segment);

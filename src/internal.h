@@ -279,7 +279,7 @@ int64_t _mi_cache_due(const mi_tld_t *tld);
 void _mi_cache_collect(mi_tld_t *tld, int64_t now, bool force);
 void _mi_cache_collect_all(void);
 void _mi_cache_thread_done(mi_tld_t *tld);
-size_t _mi_cache_reserve_add(uint8_t *base, size_t chunks, bool managed);
+size_t _mi_cache_reserve_add(uint8_t *base, size_t chunks, bool keep, bool programs);
 void _mi_cache_fork_prepare(void);
 void _mi_cache_fork_child(void);
 

@@ -723,7 +723,7 @@ void *_mi_page_huge_realloc(void *p, size_t newsize, bool zero) {
   mi_segment_t *segment = _mi_ptr_segment(p);
   mi_page_t *page = &segment->pages[0];
   mi_heap_t *heap = page->heap;
-  if (segment->kind != MI_PAGE_HUGE || segment->managed || heap == NULL || heap->thread_id != _mi_thread_id() ||
+  if (segment->kind != MI_PAGE_HUGE || segment->kept || heap == NULL || heap->thread_id != _mi_thread_id() ||
       p != (uint8_t *)segment + MI_SEGMENT_HEADER_SIZE || _mi_page_start(page) != p ||
       newsize > PTRDIFF_MAX - MI_SEGMENT_HEADER_SIZE - MI_SEGMENT_SIZE)
     return NULL;

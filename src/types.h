@@ -180,8 +180,10 @@ typedef struct mi_segment_s {
                                  were freed into it (abandon.c), or 0 */
   size_t purged;           /* bytes currently given back to the OS */
   bool in_free_list;
-  bool managed;            /* memory the program handed over (arena.c):
-                              never purged, moved, resized or unmapped */
+  bool kept;               /* memory the program handed over, or huge OS
+                              pages reserved (arena.c, cache.c): never
+                              purged, moved, resized or unmapped, but kept
+                              in the reserve when free */
 } mi_segment_t;
 
 typedef struct mi_page_queue_s {
