@@ -186,20 +186,99 @@ mi_decl_export int mi_reserve_huge_os_pages_at(size_t pages, int numa_node, size
 mi_decl_export int mi_reserve_huge_os_pages_interleave(size_t pages, size_t numa_nodes, size_t timeout_msecs) mi_attr_noexcept;
 mi_decl_export int mi_reserve_huge_os_pages(size_t pages, double max_secs, size_t *pages_reserved) mi_attr_noexcept;
 
+/* ---- memory for mialloc to allocate from: arenas (mi_manage_os_memory(3)) ---- */
+/* An arena is a region mialloc allocates from: one reserved by the
+ * functions above or below, or memory the program hands over.  Its id
+ * names it for mi_arena_area; mialloc has no exclusive arenas (heaps take
+ * memory from all of them): exclusive = true fails with ENOTSUP. */
+typedef void *mi_arena_id_t;
+typedef bool(mi_commit_fun_t)(bool commit, void *start, size_t size, bool *is_zero, void *user_arg);
+mi_decl_export bool mi_manage_os_memory(void *start, size_t size, bool is_committed, bool is_pinned, bool is_zero,
+                                        int numa_node) mi_attr_noexcept;
+mi_decl_export bool mi_manage_os_memory_ex(void *start, size_t size, bool is_committed, bool is_pinned,
+                                           bool is_zero, int numa_node, bool exclusive,
+                                           mi_arena_id_t *arena_id) mi_attr_noexcept;
+mi_decl_export bool mi_manage_memory(void *start, size_t size, bool is_committed, bool is_pinned, bool is_zero,
+                                     int numa_node, bool exclusive, mi_commit_fun_t *commit_fun,
+                                     void *commit_fun_arg, mi_arena_id_t *arena_id) mi_attr_noexcept;
+mi_decl_export int mi_reserve_os_memory_ex(size_t size, bool commit, bool allow_large, bool exclusive,
+                                           mi_arena_id_t *arena_id) mi_attr_noexcept;
+mi_decl_export int mi_reserve_huge_os_pages_at_ex(size_t pages, int numa_node, size_t timeout_msecs, bool exclusive,
+                                                  mi_arena_id_t *arena_id) mi_attr_noexcept;
+mi_decl_export void *mi_arena_area(mi_arena_id_t arena_id, size_t *size) mi_attr_noexcept;
+mi_decl_export bool mi_arena_contains(mi_arena_id_t arena_id, const void *p) mi_attr_noexcept;
+mi_decl_export size_t mi_arena_min_alignment(void) mi_attr_noexcept;
+mi_decl_export size_t mi_arena_min_size(void) mi_attr_noexcept;
+mi_decl_nodiscard mi_decl_export mi_heap_t *mi_heap_new_in_arena(mi_arena_id_t arena_id) mi_attr_noexcept;
+mi_decl_export void mi_arenas_print(void) mi_attr_noexcept;
+mi_decl_export void mi_debug_show_arenas(void) mi_attr_noexcept;
+
+/* ---- mimalloc v3's heap interfaces on mialloc's thread heaps (mi_heap_main(3)) ---- */
+/* A heap of mialloc belongs to the thread that made it: a "theap" is the
+ * same heap seen through mimalloc v3's thread-heap names. */
+struct mi_theap_s;
+typedef struct mi_theap_s mi_theap_t;
+mi_decl_nodiscard mi_decl_export mi_heap_t *mi_heap_main(void) mi_attr_noexcept;
+mi_decl_nodiscard mi_decl_export mi_heap_t *mi_heap_of(const void *p) mi_attr_noexcept;
+mi_decl_nodiscard mi_decl_export bool mi_heap_contains(const mi_heap_t *heap, const void *p) mi_attr_noexcept;
+mi_decl_nodiscard mi_decl_export bool mi_any_heap_contains(const void *p) mi_attr_noexcept;
+mi_decl_export void mi_heap_set_numa_affinity(mi_heap_t *heap, int numa_node) mi_attr_noexcept;
+mi_decl_export bool mi_heap_visit_abandoned_blocks(mi_heap_t *heap, bool visit_blocks, mi_block_visit_fun *visitor,
+                                                   void *arg) mi_attr_noexcept;
+mi_decl_export bool mi_unsafe_heap_page_is_under_utilized(mi_heap_t *heap, void *p, size_t perc_threshold) mi_attr_noexcept;
+mi_decl_export mi_theap_t *mi_heap_theap(mi_heap_t *heap) mi_attr_noexcept;
+mi_decl_export mi_theap_t *mi_theap_set_default(mi_theap_t *theap) mi_attr_noexcept;
+mi_decl_export mi_theap_t *mi_theap_get_default(void) mi_attr_noexcept;
+mi_decl_export void mi_theap_collect(mi_theap_t *theap, bool force) mi_attr_noexcept;
+mi_decl_alloc void *mi_theap_malloc(mi_theap_t *theap, size_t size) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size(2);
+mi_decl_alloc void *mi_theap_zalloc(mi_theap_t *theap, size_t size) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size(2);
+mi_decl_alloc void *mi_theap_calloc(mi_theap_t *theap, size_t count, size_t size) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size2(2, 3);
+mi_decl_alloc void *mi_theap_malloc_small(mi_theap_t *theap, size_t size) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size(2);
+mi_decl_alloc void *mi_theap_zalloc_small(mi_theap_t *theap, size_t size) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size(2);
+mi_decl_alloc void *mi_theap_malloc_aligned(mi_theap_t *theap, size_t size, size_t alignment) mi_attr_noexcept mi_attr_malloc mi_attr_alloc_size(2) mi_attr_alloc_align(3);
+mi_decl_alloc void *mi_theap_realloc(mi_theap_t *theap, void *p, size_t newsize) mi_attr_noexcept mi_attr_alloc_size(3);
+mi_decl_export bool mi_theap_visit_blocks(const mi_theap_t *theap, bool visit_blocks, mi_block_visit_fun *visitor,
+                                          void *arg) mi_attr_noexcept;
+mi_decl_export void mi_theap_guarded_set_sample_rate(mi_theap_t *theap, size_t sample_rate, size_t seed) mi_attr_noexcept;
+mi_decl_export void mi_theap_guarded_set_size_bound(mi_theap_t *theap, size_t min, size_t max) mi_attr_noexcept;
+
+/* Sub-processes: mialloc has one, the process (mi_subproc_main(3)). */
+typedef struct mi_subproc_id_s {
+  void *_mi_subproc_id;
+} mi_subproc_id_t;
+typedef bool(mi_heap_visit_fun)(mi_heap_t *heap, void *arg);
+mi_decl_export mi_subproc_id_t mi_subproc_main(void) mi_attr_noexcept;
+mi_decl_export mi_subproc_id_t mi_subproc_current(void) mi_attr_noexcept;
+mi_decl_export mi_subproc_id_t mi_subproc_new(void) mi_attr_noexcept;
+mi_decl_export void mi_subproc_destroy(mi_subproc_id_t subproc) mi_attr_noexcept;
+mi_decl_export void mi_subproc_add_current_thread(mi_subproc_id_t subproc) mi_attr_noexcept;
+mi_decl_export bool mi_subproc_visit_heaps(mi_subproc_id_t subproc, mi_heap_visit_fun *visitor, void *arg) mi_attr_noexcept;
+
 /* ---- process and thread -------------------------------------------------- */
+typedef void(mi_output_fun)(const char *msg, void *arg);
+typedef void(mi_error_fun)(int err, void *arg);
+typedef void(mi_deferred_free_fun)(bool force, unsigned long long heartbeat, void *arg);
 mi_decl_export void mi_collect(bool force) mi_attr_noexcept;
 mi_decl_nodiscard mi_decl_export int mi_version(void) mi_attr_noexcept;
 mi_decl_export void mi_thread_init(void) mi_attr_noexcept;
 mi_decl_export void mi_thread_done(void) mi_attr_noexcept;
 mi_decl_export void mi_process_init(void) mi_attr_noexcept;
+mi_decl_export void mi_process_done(void) mi_attr_noexcept;
+mi_decl_export void mi_thread_set_in_threadpool(void) mi_attr_noexcept;
+mi_decl_export void mi_collect_reduce(size_t target_thread_owned) mi_attr_noexcept;
+mi_decl_export void mi_process_info_print(void) mi_attr_noexcept;
+mi_decl_export void mi_process_info_print_out(mi_output_fun *out, void *arg) mi_attr_noexcept;
+mi_decl_export void mi_options_print(void) mi_attr_noexcept;
+mi_decl_export void mi_options_print_out(mi_output_fun *out, void *arg) mi_attr_noexcept;
+/* A copy of environment variable `name` in a block of mi_malloc (NULL when
+ * unset), its length with the final 0 in *size: 0 or an errno value. */
+mi_decl_export int mi_dupenv_s(char **buf, size_t *size, const char *name) mi_attr_noexcept;
+mi_decl_export int mi_wdupenv_s(wchar_t **buf, size_t *size, const wchar_t *name) mi_attr_noexcept;
 mi_decl_export void mi_process_info(size_t *elapsed_msecs, size_t *user_msecs, size_t *system_msecs,
                                     size_t *current_rss, size_t *peak_rss, size_t *current_commit,
                                     size_t *peak_commit, size_t *page_faults) mi_attr_noexcept;
 
 /* ---- output, statistics and errors --------------------------------------- */
-typedef void(mi_output_fun)(const char *msg, void *arg);
-typedef void(mi_error_fun)(int err, void *arg);
-typedef void(mi_deferred_free_fun)(bool force, unsigned long long heartbeat, void *arg);
 
 mi_decl_export void mi_stats_print(void *out) mi_attr_noexcept; /* out: mi_output_fun* or NULL */
 mi_decl_export void mi_stats_print_out(mi_output_fun *out, void *arg) mi_attr_noexcept;

@@ -68,3 +68,25 @@ _MI_EOF
        [mi_cv_export_list=$mi_el_kind])])
   rm -rf conftest.exp conftest-lib.* conftest-listed* conftest-unlisted*
 ])])
+
+# MI_CHECK_CXX_RUNTIME
+# --------------------
+# The C++ runtime library that a static libmialloc-cxx.a needs when a
+# program is linked by the C compiler or by pkg-config --static: the first
+# of -lstdc++ and -lc++ with which $CC links a reference to std::terminate
+# (the same symbol in both ABIs).  Sets MI_CXX_RUNTIME_LIBS (empty if none).
+AC_DEFUN([MI_CHECK_CXX_RUNTIME], [
+AC_CACHE_CHECK([for the C++ runtime library], [mi_cv_cxx_runtime], [
+  mi_cv_cxx_runtime=none
+  mi_save_LIBS=$LIBS
+  for mi_lib in -lstdc++ -lc++; do
+    LIBS="$mi_save_LIBS $mi_lib"
+    AC_LINK_IFELSE([AC_LANG_PROGRAM([[extern void _ZSt9terminatev(void);]],
+                                    [[void (*volatile f)(void) = _ZSt9terminatev; return f == 0;]])],
+                   [mi_cv_cxx_runtime=$mi_lib])
+    test "x$mi_cv_cxx_runtime" != xnone && break
+  done
+  LIBS=$mi_save_LIBS])
+AS_IF([test "x$mi_cv_cxx_runtime" = xnone], [MI_CXX_RUNTIME_LIBS=], [MI_CXX_RUNTIME_LIBS=$mi_cv_cxx_runtime])
+AC_SUBST([MI_CXX_RUNTIME_LIBS])
+])

@@ -10,12 +10,21 @@ dist_man_MANS += \
 	%reldir%/mi_aligned_alloc.3 \
 	%reldir%/mi_aligned_offset_recalloc.3 \
 	%reldir%/mi_aligned_recalloc.3 \
+	%reldir%/mi_any_heap_contains.3 \
+	%reldir%/mi_arena_area.3 \
+	%reldir%/mi_arena_contains.3 \
+	%reldir%/mi_arena_min_alignment.3 \
+	%reldir%/mi_arena_min_size.3 \
+	%reldir%/mi_arenas_print.3 \
 	%reldir%/mi_calloc.3 \
 	%reldir%/mi_calloc_aligned.3 \
 	%reldir%/mi_calloc_aligned_at.3 \
 	%reldir%/mi_cfree.3 \
 	%reldir%/mi_check_owned.3 \
 	%reldir%/mi_collect.3 \
+	%reldir%/mi_collect_reduce.3 \
+	%reldir%/mi_debug_show_arenas.3 \
+	%reldir%/mi_dupenv_s.3 \
 	%reldir%/mi_expand.3 \
 	%reldir%/mi_free.3 \
 	%reldir%/mi_free_aligned.3 \
@@ -30,17 +39,21 @@ dist_man_MANS += \
 	%reldir%/mi_heap_calloc_aligned_at.3 \
 	%reldir%/mi_heap_check_owned.3 \
 	%reldir%/mi_heap_collect.3 \
+	%reldir%/mi_heap_contains.3 \
 	%reldir%/mi_heap_contains_block.3 \
 	%reldir%/mi_heap_delete.3 \
 	%reldir%/mi_heap_destroy.3 \
 	%reldir%/mi_heap_get_backing.3 \
 	%reldir%/mi_heap_get_default.3 \
+	%reldir%/mi_heap_main.3 \
 	%reldir%/mi_heap_malloc.3 \
 	%reldir%/mi_heap_malloc_aligned.3 \
 	%reldir%/mi_heap_malloc_aligned_at.3 \
 	%reldir%/mi_heap_malloc_small.3 \
 	%reldir%/mi_heap_mallocn.3 \
 	%reldir%/mi_heap_new.3 \
+	%reldir%/mi_heap_new_in_arena.3 \
+	%reldir%/mi_heap_of.3 \
 	%reldir%/mi_heap_realloc.3 \
 	%reldir%/mi_heap_realloc_aligned.3 \
 	%reldir%/mi_heap_realloc_aligned_at.3 \
@@ -54,8 +67,11 @@ dist_man_MANS += \
 	%reldir%/mi_heap_rezalloc_aligned.3 \
 	%reldir%/mi_heap_rezalloc_aligned_at.3 \
 	%reldir%/mi_heap_set_default.3 \
+	%reldir%/mi_heap_set_numa_affinity.3 \
 	%reldir%/mi_heap_strdup.3 \
 	%reldir%/mi_heap_strndup.3 \
+	%reldir%/mi_heap_theap.3 \
+	%reldir%/mi_heap_visit_abandoned_blocks.3 \
 	%reldir%/mi_heap_visit_blocks.3 \
 	%reldir%/mi_heap_zalloc.3 \
 	%reldir%/mi_heap_zalloc_aligned.3 \
@@ -71,6 +87,9 @@ dist_man_MANS += \
 	%reldir%/mi_malloc_small.3 \
 	%reldir%/mi_malloc_usable_size.3 \
 	%reldir%/mi_mallocn.3 \
+	%reldir%/mi_manage_memory.3 \
+	%reldir%/mi_manage_os_memory.3 \
+	%reldir%/mi_manage_os_memory_ex.3 \
 	%reldir%/mi_mbsdup.3 \
 	%reldir%/mi_memalign.3 \
 	%reldir%/mi_new.3 \
@@ -90,8 +109,13 @@ dist_man_MANS += \
 	%reldir%/mi_option_set_default.3 \
 	%reldir%/mi_option_set_enabled.3 \
 	%reldir%/mi_option_set_enabled_default.3 \
+	%reldir%/mi_options_print.3 \
+	%reldir%/mi_options_print_out.3 \
 	%reldir%/mi_posix_memalign.3 \
+	%reldir%/mi_process_done.3 \
 	%reldir%/mi_process_info.3 \
+	%reldir%/mi_process_info_print.3 \
+	%reldir%/mi_process_info_print_out.3 \
 	%reldir%/mi_process_init.3 \
 	%reldir%/mi_pvalloc.3 \
 	%reldir%/mi_realloc.3 \
@@ -110,8 +134,10 @@ dist_man_MANS += \
 	%reldir%/mi_register_output.3 \
 	%reldir%/mi_reserve_huge_os_pages.3 \
 	%reldir%/mi_reserve_huge_os_pages_at.3 \
+	%reldir%/mi_reserve_huge_os_pages_at_ex.3 \
 	%reldir%/mi_reserve_huge_os_pages_interleave.3 \
 	%reldir%/mi_reserve_os_memory.3 \
+	%reldir%/mi_reserve_os_memory_ex.3 \
 	%reldir%/mi_rezalloc.3 \
 	%reldir%/mi_rezalloc_aligned.3 \
 	%reldir%/mi_rezalloc_aligned_at.3 \
@@ -123,8 +149,28 @@ dist_man_MANS += \
 	%reldir%/mi_stats_reset.3 \
 	%reldir%/mi_strdup.3 \
 	%reldir%/mi_strndup.3 \
+	%reldir%/mi_subproc_add_current_thread.3 \
+	%reldir%/mi_subproc_current.3 \
+	%reldir%/mi_subproc_destroy.3 \
+	%reldir%/mi_subproc_main.3 \
+	%reldir%/mi_subproc_new.3 \
+	%reldir%/mi_subproc_visit_heaps.3 \
+	%reldir%/mi_theap_calloc.3 \
+	%reldir%/mi_theap_collect.3 \
+	%reldir%/mi_theap_get_default.3 \
+	%reldir%/mi_theap_guarded_set_sample_rate.3 \
+	%reldir%/mi_theap_guarded_set_size_bound.3 \
+	%reldir%/mi_theap_malloc.3 \
+	%reldir%/mi_theap_malloc_aligned.3 \
+	%reldir%/mi_theap_malloc_small.3 \
+	%reldir%/mi_theap_realloc.3 \
+	%reldir%/mi_theap_set_default.3 \
+	%reldir%/mi_theap_visit_blocks.3 \
+	%reldir%/mi_theap_zalloc.3 \
+	%reldir%/mi_theap_zalloc_small.3 \
 	%reldir%/mi_thread_done.3 \
 	%reldir%/mi_thread_init.3 \
+	%reldir%/mi_thread_set_in_threadpool.3 \
 	%reldir%/mi_thread_stats_print_out.3 \
 	%reldir%/mi_tls_conflicts.3 \
 	%reldir%/mi_tls_mechanism.3 \
@@ -134,6 +180,7 @@ dist_man_MANS += \
 	%reldir%/mi_umalloc.3 \
 	%reldir%/mi_umalloc_aligned.3 \
 	%reldir%/mi_umalloc_small.3 \
+	%reldir%/mi_unsafe_heap_page_is_under_utilized.3 \
 	%reldir%/mi_urealloc.3 \
 	%reldir%/mi_usable_size.3 \
 	%reldir%/mi_uzalloc_aligned.3 \
@@ -141,11 +188,14 @@ dist_man_MANS += \
 	%reldir%/mi_valloc.3 \
 	%reldir%/mi_version.3 \
 	%reldir%/mi_wcsdup.3 \
+	%reldir%/mi_wdupenv_s.3 \
 	%reldir%/mi_zalloc.3 \
 	%reldir%/mi_zalloc_aligned.3 \
 	%reldir%/mi_zalloc_aligned_at.3 \
 	%reldir%/mi_zalloc_small.3 \
 	%reldir%/mialloc-glibc.3 \
+	%reldir%/mialloc-run.1 \
+	%reldir%/mialloc-stats.1 \
 	%reldir%/mialloc.3
 
 TESTS += \

@@ -40,6 +40,13 @@ static void segment_os_free(mi_segment_t *segment) {
 /* A free segment leaves the cache: unmapped, or with limit_os_alloc (no
  * fresh mappings will come) purged and kept in the reserve list. */
 static void segment_release(mi_segment_t *segment) {
+  if (segment->kept) { /* the program's memory, or huge pages: back to the reserve as they are */
+    _mi_lock(&cache_lock);
+    segment->next = reserve;
+    reserve = segment;
+    _mi_unlock(&cache_lock);
+    return;
+  }
   if (_mi_option_get_fast(mi_option_limit_os_alloc) == 0) {
     segment_os_free(segment);
     return;
@@ -290,9 +297,11 @@ static void cache_collect(bool force) {
 
 /* Keeps `chunks` chunks of fresh OS memory at `base` as free one-chunk
  * segments, handed out before any new mapping.  Once used and freed they
- * are ordinary memory (cached, then returned after the purge delay).
- * Returns how many the address map took; the rest is unmapped. */
-static size_t reserve_add(uint8_t *base, size_t chunks) {
+ * are ordinary memory (cached, then returned after the purge delay) --
+ * unless `keep`: memory of the program's (arena.c) or huge OS pages, which
+ * always come back here.  Returns how many the address map took; the rest
+ * is unmapped (not the program's memory, which stays the program's). */
+size_t _mi_cache_reserve_add(uint8_t *base, size_t chunks, bool keep, bool programs) {
   size_t marked = 0;
   _mi_lock(&cache_lock);
   for (; marked < chunks; marked++) {
@@ -301,11 +310,13 @@ static size_t reserve_add(uint8_t *base, size_t chunks) {
       break;
     segment->size = MI_SEGMENT_SIZE;
     segment->cookie = (uintptr_t)segment ^ _mi_process_cookie;
+    segment->kept = keep;
+    segment->purged = 0;
     segment->next = reserve;
     reserve = segment;
   }
   _mi_unlock(&cache_lock);
-  if (marked < chunks) { /* the address map could not take the rest */
+  if (marked < chunks && !programs) { /* the address map could not take the rest */
     size_t rest = (chunks - marked) * MI_SEGMENT_SIZE;
     _mi_os_free(base + marked * MI_SEGMENT_SIZE, rest, rest);
   }
@@ -313,38 +324,10 @@ static size_t reserve_add(uint8_t *base, size_t chunks) {
   return marked;
 }
 
-/* `size` bytes (rounded up to whole chunks) mapped at once; with `commit`
- * charged against the commit limit at once, else on first touch; with
- * `allow_large` transparent huge pages asked for. */
-int mi_reserve_os_memory(size_t size, bool commit, bool allow_large) {
-  size_t chunks = (size + MI_SEGMENT_SIZE - 1) / MI_SEGMENT_SIZE;
-  if (chunks == 0)
-    return 0;
-  if (chunks > SIZE_MAX / MI_SEGMENT_SIZE)
-    return ENOMEM;
-  uint8_t *base = _mi_os_alloc_commit(chunks * MI_SEGMENT_SIZE, MI_SEGMENT_SIZE, commit, NULL);
-  if (base == NULL)
-    return ENOMEM;
-  if (allow_large)
-    _mi_prim_hint_large(base, chunks * MI_SEGMENT_SIZE);
-  size_t got = reserve_add(base, chunks);
-  _mi_verbose_message("reserved %zu MiB of OS memory (%s)\n", (got * MI_SEGMENT_SIZE) >> 20,
-                      commit ? "committed" : "committed on use");
-  return got == chunks ? 0 : ENOMEM;
-}
-
-/* MIALLOC_RESERVE_OS_MEMORY at start.  arena_eager_commit: 1 charges the
- * commit limit at once, 0 on first touch, 2 (default) at once only where
- * the OS does not overcommit. */
-void _mi_cache_reserve(size_t bytes) {
-  long eager = _mi_option_get_fast(mi_option_arena_eager_commit);
-  bool commit = eager == 1 || (eager == 2 && !_mi_prim_overcommits());
-  if (mi_reserve_os_memory(bytes, commit, false) != 0)
-    _mi_warning_message("could not reserve %zu MiB of OS memory\n", bytes >> 20);
-}
-
 /* Up to `pages` GiB of huge-page memory, one GiB at a time until
  * `timeout_msecs` (0: no limit) have passed; how many GiB were reserved.
+ * They stay reserved: a freed segment of them comes back to the reserve,
+ * not to the system's pool (mimalloc keeps them too).
  * 2 MiB pages, not 1 GiB ones: a freed segment goes back to the OS in
  * 4 MiB pieces, which a 1 GiB page cannot be unmapped in. */
 static size_t reserve_huge(size_t pages, size_t timeout_msecs) {
@@ -356,7 +339,7 @@ static size_t reserve_huge(size_t pages, size_t timeout_msecs) {
     uint8_t *base = _mi_os_alloc_huge(MI_HUGE_OS_PAGES_UNIT, MI_SEGMENT_SIZE);
     if (base == NULL)
       break;
-    if (reserve_add(base, MI_HUGE_OS_PAGES_UNIT / MI_SEGMENT_SIZE) < MI_HUGE_OS_PAGES_UNIT / MI_SEGMENT_SIZE)
+    if (_mi_cache_reserve_add(base, MI_HUGE_OS_PAGES_UNIT / MI_SEGMENT_SIZE, true, false) < MI_HUGE_OS_PAGES_UNIT / MI_SEGMENT_SIZE)
       break;
   }
   _mi_verbose_message("reserved %zu GiB of huge OS pages (of %zu asked for)\n", done, pages);
@@ -425,7 +408,9 @@ mi_segment_t *_mi_cache_take(mi_tld_t *tld, size_t size, bool huge) {
 
 /* A segment whose pages are all free: kept, or given back to the OS. */
 void _mi_cache_give(mi_tld_t *tld, mi_segment_t *segment) {
-  if (!tld_cache_push(tld, segment) && !cache_push(segment))
+  if (segment->kept)
+    segment_release(segment); /* never resized or moved, as cached ones may be */
+  else if (!tld_cache_push(tld, segment) && !cache_push(segment))
     segment_release(segment);
 }
 

@@ -106,12 +106,15 @@ static void free_checked(mi_segment_t *segment, mi_page_t *page, void *p, const 
     mi_tld_t *tld = heap != NULL ? heap->tld : NULL;
     if (!keyed) {
       mi_track_free(block, page->block_size);
+      _mi_stat_live(page->block_size, -1);
       _mi_page_free_remote(tld, page, block);
     }
     else if (_mi_page_xfree_holds(tld, page, block))
       _mi_double_free(p, who);
-    else
+    else {
+      _mi_stat_live(page->block_size, -1); /* given back if it was free (page.c) */
       _mi_page_free_suspect_remote(page, block); /* the owner looks */
+    }
     return;
   }
   if (keyed) {
@@ -128,13 +131,16 @@ static void free_checked(mi_segment_t *segment, mi_page_t *page, void *p, const 
     if (found != 0) {
       if (found > 0)
         _mi_double_free(p, who);
-      else
+      else {
+        _mi_stat_live(page->block_size, -1);
         _mi_page_free_suspect(page, block);
+      }
       return;
     }
   }
   mi_assert(page->used > 0);
   mi_track_free(block, page->block_size);
+  _mi_stat_live(page->block_size, -1);
   mi_block_set(block, key, page->key);
   mi_block_set_next(page, block, page->local_free);
   page->local_free = block;

@@ -104,6 +104,8 @@ static bool page_destroy(mi_heap_t *heap, mi_page_queue_t *pq, mi_page_t *page, 
   (void)heap;
   (void)pq;
   (void)arg;
+  if (_mi_stats_counting)
+    _mi_stat_live(_mi_page_live(page) * page->block_size, -1);
   _mi_page_free(page);
   return true;
 }
@@ -152,7 +154,7 @@ static bool page_check(mi_heap_t *heap, mi_page_queue_t *pq, mi_page_t *page, vo
   mi_assert(page->capacity <= page->reserved && page->used <= page->capacity);
   mi_assert(page->used + list_length(page, page->local_free) == page->capacity);
   mi_assert(list_length(page, page->free) <= page->used);
-  mi_assert(page->owner == (page->flags == 0 ? heap->thread_id : 0));
+  mi_assert(page->owner == (page->flags == 0 && !_mi_stats_counting ? heap->thread_id : 0));
   return true;
 }
 #endif

@@ -177,8 +177,10 @@ static inline uint8_t *_mi_page_start(const mi_page_t *page) {
 static inline void _mi_page_set_start(mi_page_t *page, void *start) {
   page->start_offset = (uint32_t)((uint8_t *)start - (uint8_t *)_mi_ptr_segment(page));
 }
+extern bool _mi_stats_counting mi_decl_hidden; /* stats.c */
 static inline void _mi_page_set_flags(mi_page_t *page, uint8_t flags) {
-  uintptr_t owner = (flags == 0 && page->heap != NULL) ? page->heap->thread_id : 0;
+  /* the counting mode (stats.c) sends every free off the fast path */
+  uintptr_t owner = (flags == 0 && page->heap != NULL && !_mi_stats_counting) ? page->heap->thread_id : 0;
   __atomic_store_n(&page->flags, flags, __ATOMIC_RELAXED);
   __atomic_store_n(&page->owner, owner, __ATOMIC_RELAXED);
 }
@@ -280,9 +282,12 @@ int64_t _mi_cache_due(const mi_tld_t *tld);
 void _mi_cache_collect(mi_tld_t *tld, int64_t now, bool force);
 void _mi_cache_collect_all(void);
 void _mi_cache_thread_done(mi_tld_t *tld);
-void _mi_cache_reserve(size_t bytes);
+size_t _mi_cache_reserve_add(uint8_t *base, size_t chunks, bool keep, bool programs);
 void _mi_cache_fork_prepare(void);
 void _mi_cache_fork_child(void);
+
+/* ---- arena.c: memory reserved up front or handed over ---- */
+void _mi_arena_reserve_at_start(size_t bytes);
 
 /* ---- abandon.c: segments of exited threads ---- */
 void _mi_abandoned_push(mi_segment_t *chain);
@@ -434,6 +439,15 @@ void _mi_stats_local_flush(mi_stats_local_t *local);
 void _mi_stats_publish(mi_stats_local_t *local, const int64_t *live, const int64_t *waiting);
 void _mi_stats_thread_done(mi_stats_local_t *local);
 void _mi_stats_reset_counters(void);
+/* The counting mode (stats.c): when statistics are asked for at start,
+ * every malloc and free of the process takes its slow path, which adds
+ * the block's usable size to, or takes it from, _mi_stats.live. */
+void _mi_stats_counting_start(void);
+void _mi_stats_live_change(int64_t bytes);
+static inline void _mi_stat_live(size_t bytes, int sign) {
+  if (mi_unlikely(_mi_stats_counting))
+    _mi_stats_live_change(sign * (int64_t)bytes);
+}
 /* Count in a thread's own counters (a field of `local`): a plain addition;
  * they reach _mi_stats when the thread exits, merges or prints. */
 static inline void _mi_stat_local(mi_stats_local_t *local, int64_t *counter, int64_t amount) {
@@ -479,6 +493,7 @@ typedef struct mi_stats_bin_totals_s {
 typedef struct mi_stats_totals_s {
   int64_t in_use, in_use_blocks; /* bytes (usable) and blocks in use */
   int64_t requested;             /* estimated bytes asked for of the blocks in use */
+  int64_t in_use_peak;           /* the most bytes in use at once, or -1 outside the counting mode */
   int64_t in_pages, in_pages_peak; /* bytes of pages holding blocks; the peak bounds in_use's */
   int64_t huge, huge_peak;       /* bytes in huge blocks (in_use has them too) */
   int64_t reserved, reserved_peak, committed, committed_peak;

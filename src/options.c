@@ -216,17 +216,24 @@ void _mi_options_init(void) {
 }
 
 /* MIALLOC_VERBOSE: every option's effective value, and where it came from. */
-void _mi_options_print(void) {
+/* Every option's value, one line each, through out (NULL: the registered
+ * output, or stderr). */
+void mi_options_print_out(mi_output_fun *out, void *arg) {
   for (int i = 0; i < _mi_option_last; i++) {
-    char name[64], v[32];
+    char name[64], v[32], line[160];
     size_t n = 0;
     for (const char *s = options[i].name; *s && n < sizeof name - 1; s++)
       name[n++] = (char)toupper((unsigned char)*s);
     name[n] = 0;
     value_format(v, sizeof v, &options[i], _mi_option_get_fast((mi_option_t)i));
-    _mi_verbose_message("option MIALLOC_%s=%s%s\n", name, v,
-                        options[i].init == MI_OPTION_INITIALIZED ? "" : " (default)");
+    _mi_snprintf(line, sizeof line, "option MIALLOC_%s=%s%s\n", name, v,
+                 options[i].init == MI_OPTION_INITIALIZED ? "" : " (default)");
+    _mi_fputs(out, arg, "mialloc: ", line);
   }
+}
+
+void _mi_options_print(void) { /* with MIALLOC_VERBOSE */
+  mi_options_print_out(NULL, NULL);
 }
 
 long _mi_option_get_fast(mi_option_t option) {

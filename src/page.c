@@ -39,7 +39,8 @@ void _mi_heap_direct_update(mi_heap_t *heap, mi_page_queue_t *pq) {
   size_t bin = (size_t)(pq - heap->bins);
   if (bin > MI_SMALL_BIN_MAX)
     return;
-  heap->direct[bin] = pq->first != NULL ? pq->first : (mi_page_t *)&_mi_page_empty;
+  /* in the counting mode (stats.c) every small malloc takes the slow path */
+  heap->direct[bin] = pq->first != NULL && !_mi_stats_counting ? pq->first : (mi_page_t *)&_mi_page_empty;
 }
 
 void _mi_page_queue_push(mi_heap_t *heap, mi_page_queue_t *pq, mi_page_t *page) {
@@ -387,8 +388,9 @@ static size_t page_check_suspects(mi_page_t *page, mi_block_t *block, uint64_t *
     bool is_free = marked ? (bits[i / 64] >> (i % 64)) & 1 : _mi_page_is_block_free(page, block);
     if (is_free) {
       _mi_double_free(block, NULL);
+      _mi_stat_live(page->block_size, 1); /* free.c counted it as freed */
     } else if (held) {
-      _mi_page_free_suspect(page, block);
+      _mi_page_free_suspect(page, block); /* still counted as freed, as it was */
     } else {
       mi_track_free(block, page->block_size); /* was in use: freed now */
       mi_block_set_next(page, block, page->local_free);
@@ -746,7 +748,7 @@ void *_mi_page_huge_realloc(void *p, size_t oldsize, size_t newsize, bool zero) 
   mi_segment_t *segment = _mi_ptr_segment(p);
   mi_page_t *page = &segment->pages[0];
   mi_heap_t *heap = page->heap;
-  if (segment->kind != MI_PAGE_HUGE || heap == NULL || heap->thread_id != _mi_thread_id() ||
+  if (segment->kind != MI_PAGE_HUGE || segment->kept || heap == NULL || heap->thread_id != _mi_thread_id() ||
       p != (uint8_t *)segment + MI_SEGMENT_HEADER_SIZE || _mi_page_start(page) != p ||
       newsize > PTRDIFF_MAX - MI_SEGMENT_HEADER_SIZE - MI_SEGMENT_SIZE)
     return NULL;
@@ -818,6 +820,7 @@ void *_mi_page_malloc(mi_heap_t *heap, size_t size, bool zero, size_t alignment)
     memset(block, 0, sizeof *block); /* carving wrote key and link */
   mi_track_alloc(block, size, _mi_canary_usable(size, page->block_size), zero);
   _mi_canary_set(page, (uint8_t *)block + page->block_size, block, size);
+  _mi_stat_live(page->block_size, 1);
   return block;
 }
 

@@ -42,6 +42,8 @@ void mi_process_init(void) {
   _mi_stats_start();
   _mi_process_cookie = _mi_prim_random() | 1;
   _mi_options_init();
+  if (mi_option_is_enabled(mi_option_show_stats))
+    _mi_stats_counting_start(); /* an exact peak of bytes in use (stats.c) */
   if (mi_option_is_enabled(mi_option_show_stats) || mi_option_is_enabled(mi_option_verbose))
     _mi_prim_keep_stderr(); /* the statistics at exit must find a way out */
   _mi_tls_process_init();
@@ -52,7 +54,7 @@ void mi_process_init(void) {
     _mi_options_print();
   size_t reserve = mi_option_get_size(mi_option_reserve_os_memory);
   if (reserve > 0)
-    _mi_cache_reserve(reserve);
+    _mi_arena_reserve_at_start(reserve);
   long huge = mi_option_get(mi_option_reserve_huge_os_pages);
   if (huge > 0 && mi_reserve_huge_os_pages_at((size_t)huge, (int)mi_option_get(mi_option_reserve_huge_os_pages_at),
                                               (size_t)huge * 500) != 0)
@@ -77,12 +79,20 @@ __attribute__((constructor)) static void mi_process_load(void) {
   mi_process_init();
 }
 
-__attribute__((destructor)) static void mi_process_done(void) {
-  if (!process_initialized)
+/* The work of exit, once: at exit, or earlier when the program asks
+ * (mimalloc's mi_process_done; allocation goes on working after it). */
+void mi_process_done(void) {
+  static bool done;
+  if (!process_initialized || done)
     return;
+  done = true;
   if (mi_option_is_enabled(mi_option_show_stats) || mi_option_is_enabled(mi_option_verbose))
     _mi_stats_print_at_exit();
   _mi_errors_print_at_exit();
+}
+
+__attribute__((destructor)) static void mi_process_exit(void) {
+  mi_process_done();
 }
 
 int mi_version(void) {

@@ -327,7 +327,7 @@ mi_page_t *_mi_segment_page_alloc(mi_heap_t *heap, size_t block_size, size_t ali
 
 static void segment_schedule_purge(mi_segment_t *segment, mi_page_t *page, mi_tld_t *tld) {
   long delay = _mi_option_get_fast(mi_option_purge_delay);
-  if (delay < 0)
+  if (delay < 0 || segment->kept) /* the program's memory is left as it is */
     return;
   page->purge_pending = 1;
   page->purge_at = _mi_deadline_after(_mi_prim_clock_msecs(), delay);

@@ -120,6 +120,7 @@ void _mi_stats_totals(mi_stats_totals_t *t) {
     t->allocations += b->allocations;
     t->frees += b->allocations - (b->live_blocks - reset_live[bin]);
   }
+  t->in_use_peak = _mi_stats_counting ? s.live.peak : -1;
   t->in_pages = s.page_bytes.current + abandoned.page_bytes;
   t->in_pages_peak = t->in_pages > s.page_bytes.peak ? t->in_pages : s.page_bytes.peak;
   t->huge = s.huge.current;
@@ -202,8 +203,12 @@ static void print_header(printer_t *pr, const mi_stats_totals_t *t) {
 }
 
 static void print_summary(printer_t *pr, const mi_stats_totals_t *t) {
-  print(pr, "%-15s %s in %lld blocks (about %s requested); pages holding blocks: %s, at peak %s\n", "in use:",
-        B(t->in_use), (long long)t->in_use_blocks, B(t->requested), B(t->in_pages), B(t->in_pages_peak));
+  char peak[48] = "peak not counted";
+  if (t->in_use_peak >= 0)
+    _mi_snprintf(peak, sizeof peak, "at peak %s", B(t->in_use_peak));
+  print(pr, "%-15s %s in %lld blocks (about %s requested), %s; pages holding blocks: %s, at peak %s\n",
+        "in use:", B(t->in_use), (long long)t->in_use_blocks, B(t->requested), peak, B(t->in_pages),
+        B(t->in_pages_peak));
   print(pr, "%-15s reserved %s (peak %s), committed %s (peak %s), resident %s (peak %s)\n", "memory:",
         B(t->reserved), B(t->reserved_peak), B(t->committed), B(t->committed_peak),
         B((int64_t)t->resident), B((int64_t)t->resident_peak));
@@ -351,10 +356,13 @@ void mi_stats_print_json(mi_output_fun *out, void *arg) {
         _mi_prim_pid(), LL(t.elapsed_msecs));
   print(&pr, "  \"config\": {\"tls\": %s, \"override\": %s, \"debug\": %s},\n", J(mi_tls_mechanism()),
         build_override ? "true" : "false", MI_DEBUG ? "true" : "false");
-  print(&pr, "  \"in_use\": {\"bytes\": %lld, \"blocks\": %lld, \"requested_bytes\": %lld, \"page_bytes\": %lld, "
-             "\"page_bytes_peak\": %lld, \"huge_bytes\": %lld, \"huge_bytes_peak\": %lld},\n",
-        LL(t.in_use), LL(t.in_use_blocks), LL(t.requested), LL(t.in_pages), LL(t.in_pages_peak), LL(t.huge),
-        LL(t.huge_peak));
+  char peak[24] = "null";
+  if (t.in_use_peak >= 0)
+    _mi_snprintf(peak, sizeof peak, "%lld", LL(t.in_use_peak));
+  print(&pr, "  \"in_use\": {\"bytes\": %lld, \"blocks\": %lld, \"requested_bytes\": %lld, \"bytes_peak\": %s, "
+             "\"page_bytes\": %lld, \"page_bytes_peak\": %lld, \"huge_bytes\": %lld, \"huge_bytes_peak\": %lld},\n",
+        LL(t.in_use), LL(t.in_use_blocks), LL(t.requested), peak, LL(t.in_pages), LL(t.in_pages_peak),
+        LL(t.huge), LL(t.huge_peak));
   print(&pr, "  \"memory\": {\"reserved\": %lld, \"reserved_peak\": %lld, \"committed\": %lld, "
              "\"committed_peak\": %lld, \"resident\": %zu, \"resident_peak\": %zu},\n",
         LL(t.reserved), LL(t.reserved_peak), LL(t.committed), LL(t.committed_peak), t.resident, t.resident_peak);

@@ -10,6 +10,28 @@
 
 
 mi_stats_t _mi_stats mi_decl_hidden;
+
+/* The counting mode, for an exact peak of the bytes in use.  Counting each
+ * block as the fast paths hand it out and take it back would cost them
+ * (they do not count at all), so they are made to fail instead: a heap's
+ * direct[] then always points at the empty page (page.c,
+ * _mi_heap_direct_update), which sends every malloc to the slow path, and
+ * no page has an owner (internal.h, _mi_page_set_flags), which sends every
+ * free to free.c's checked path.  Those count (_mi_stat_live).  It is
+ * chosen once, at process start, before any heap has a page; the default
+ * fast paths are then as they are without it. */
+bool _mi_stats_counting mi_decl_hidden;
+
+void _mi_stats_counting_start(void) {
+  _mi_stats_counting = true;
+}
+
+void _mi_stats_live_change(int64_t bytes) {
+  if (bytes >= 0)
+    _mi_stat_increase(&_mi_stats.live, bytes);
+  else
+    _mi_stat_decrease(&_mi_stats.live, -bytes);
+}
 static int64_t start_msecs; /* when the process started allocating */
 
 void _mi_stats_start(void) {
@@ -69,6 +91,8 @@ void _mi_stats_huge_resize(size_t old, size_t size) {
   _mi_stat_increase(&_mi_stats.huge, (int64_t)size);
   _mi_stat_decrease(&_mi_stats.page_bytes, (int64_t)old);
   _mi_stat_increase(&_mi_stats.page_bytes, (int64_t)size);
+  _mi_stat_live(old, -1);
+  _mi_stat_live(size, 1);
 }
 
 static void add_bins(int64_t *to, int64_t *from) {

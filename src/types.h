@@ -184,6 +184,10 @@ typedef struct mi_segment_s {
                                  were freed into it (abandon.c), or 0 */
   size_t purged;           /* bytes currently given back to the OS */
   bool in_free_list;
+  bool kept;               /* memory the program handed over, or huge OS
+                              pages reserved (arena.c, cache.c): never
+                              purged, moved, resized or unmapped, but kept
+                              in the reserve when free */
 } mi_segment_t;
 
 typedef struct mi_page_queue_s {
@@ -218,6 +222,8 @@ typedef struct mi_stats_s {
   mi_stat_count_t huge;        /* bytes in huge blocks */
   mi_stat_count_t page_bytes;  /* bytes of the pages of running threads' heaps */
   mi_stat_count_t threads;
+  mi_stat_count_t live;        /* bytes in use, counted only in the counting
+                                  mode (stats.c: _mi_stats_counting) */
   mi_stat_count_t bins[MI_BIN_COUNT]; /* pages per size class */
   /* from here on plain counters (mi_stats_reset zeroes them) */
   int64_t bin_blocks[MI_BIN_COUNT];   /* blocks carved into free lists */

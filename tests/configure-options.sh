@@ -10,7 +10,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/mialloc-confopt.XXXXXX") || exit 99
 trap 'rm -rf "$tmp"' EXIT
 
 mkdir -p "$tmp/src/src"
-cp "$srcdir/configure" "$srcdir/Makefile.in" "$srcdir/config.h.in" "$srcdir/mialloc.pc.in" "$tmp/src/"
+cp "$srcdir/configure" "$srcdir/Makefile.in" "$srcdir/config.h.in" "$srcdir/mialloc.pc.in" "$srcdir/mialloc-cxx.pc.in" "$tmp/src/"
 cp -R "$srcdir/build-aux" "$tmp/src/"
 cp "$srcdir/src/alloc.c" "$tmp/src/src/"
 

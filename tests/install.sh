@@ -10,8 +10,11 @@
 # --prefix=TMP/prefix.  It checks that
 #   - the installed files are the expected ones, and only the public headers
 #     (mialloc.h, and mialloc.hpp and mialloc-new-delete.h for C++);
-#   - libmialloc.so.0 needs no C++ runtime; a C++ program linked with the
-#     installed libmialloc-cxx gets operator new from it (when built);
+#   - libmialloc.so.0 needs no C++ runtime; a C++ program built with
+#     `pkg-config --cflags --libs mialloc-cxx` gets operator new from the
+#     installed libmialloc-cxx, and a C++ object linked by the C compiler
+#     with `pkg-config --static --libs mialloc-cxx` from libmialloc-cxx.a
+#     (when built; mialloc-cxx.pc is installed only then);
 #   - a program compiled with `pkg-config --cflags --libs mialloc` links the
 #     installed libmialloc.so.0 and gets its malloc from mialloc;
 #   - the same program linked statically against libmialloc.a through
@@ -218,19 +221,37 @@ else
   ok "libmialloc.so.0 needs no C++ runtime"
 fi
 if test -f "$libdir/libmialloc-cxx.so.0"; then
+  test -f "$libdir/pkgconfig/mialloc-cxx.pc" || fail "libmialloc-cxx is installed, mialloc-cxx.pc is not"
   printf '%s\n' '#include <mialloc.h>' '#include <cstdio>' \
     'int main() { int *p = new int[10]; std::printf("%d\n", mi_check_owned(p) ? 1 : 0); delete[] p; }' \
     >"$tmp/work/prog.cpp"
+  cxx_flags=$("$PKG_CONFIG" --cflags --libs mialloc-cxx)
   # shellcheck disable=SC2086
-  if ${CXX:-c++} -o "$tmp/work/prog-cxx" "$tmp/work/prog.cpp" $cflags -lmialloc-cxx $libs \
+  if ${CXX:-c++} -o "$tmp/work/prog-cxx" "$tmp/work/prog.cpp" $cxx_flags \
     -Wl,-rpath,"$libdir" >"$tmp/cxx.log" 2>&1 &&
     ldd "$tmp/work/prog-cxx" | grep -F "$libdir/libmialloc-cxx.so.0" >/dev/null &&
     test "$("$tmp/work/prog-cxx")" = 1; then
-    ok "a C++ program links the installed libmialloc-cxx.so.0, and new[] is mialloc's"
+    ok "a C++ program built with \`pkg-config --cflags --libs mialloc-cxx\` ($cxx_flags) links the installed libmialloc-cxx.so.0, and new[] is mialloc's"
   else
-    fail "a C++ program with -lmialloc-cxx:"
+    fail "a C++ program with \`pkg-config --cflags --libs mialloc-cxx\` ($cxx_flags):"
     cat "$tmp/cxx.log"
   fi
+  # statically, linked by the C compiler: the C++ runtime must come from
+  # Libs.private
+  cxx_static=$("$PKG_CONFIG" --static --libs mialloc-cxx |
+    sed 's/-lmialloc-cxx/-Wl,-Bstatic -lmialloc-cxx -Wl,-Bdynamic/; s/-lmialloc /-Wl,-Bstatic -lmialloc -Wl,-Bdynamic /')
+  # shellcheck disable=SC2086
+  if ${CXX:-c++} -c -o "$tmp/work/prog-cxx.o" "$tmp/work/prog.cpp" $cflags >"$tmp/cxx-static.log" 2>&1 &&
+    "$CC" -o "$tmp/work/prog-cxx-static" "$tmp/work/prog-cxx.o" $cxx_static >>"$tmp/cxx-static.log" 2>&1 &&
+    ! readelf -d "$tmp/work/prog-cxx-static" | grep 'NEEDED.*libmialloc' >/dev/null &&
+    test "$("$tmp/work/prog-cxx-static")" = 1; then
+    ok "a C++ object linked by $CC with \`pkg-config --static --libs mialloc-cxx\` ($cxx_static) gets new[] from libmialloc-cxx.a"
+  else
+    fail "a C++ object linked by $CC with \`pkg-config --static --libs mialloc-cxx\` ($cxx_static):"
+    cat "$tmp/cxx-static.log"
+  fi
+elif test -f "$libdir/pkgconfig/mialloc-cxx.pc"; then
+  fail "mialloc-cxx.pc is installed without libmialloc-cxx"
 fi
 
 # The static library: -Bstatic around -lmialloc, so that the linker takes

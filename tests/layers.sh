@@ -53,8 +53,8 @@ fi
 $NM -A -P $objects 2>/dev/null | awk -v me="$me" '
   BEGIN {
     n = split("unix:0 linux:0 darwin:0 options:1 stats:2 os:3 addrmap:4 cache:5 abandon:5 " \
-              "segment:6 page:7 tls:8 stats-print:9 process:10 heap:11 free:12 heap-usage:12 " \
-              "alloc-aligned:13 alloc:14 realloc:14 alloc-new:15 override:16 override-darwin:16 " \
+              "arena:6 segment:6 page:7 tls:8 stats-print:9 process:10 heap:11 free:12 heap-usage:12 " \
+              "alloc-aligned:13 alloc:14 realloc:14 alloc-new:15 compat-v3:15 override:16 override-darwin:16 " \
               "override-glibc:17 zone:18", table, " ")
     for (i = 1; i <= n; i++) { split(table[i], kv, ":"); layer[kv[1]] = kv[2] + 0 }
   }

@@ -26,6 +26,11 @@
 #   preload.sh real programs run with LD_PRELOAD=$MIALLOC_LIB
 #   stats.sh   the statistics: JSON around known calls (tests/stats-prog.c)
 #              parsed with python3, the report at exit, MIALLOC_STATS_FILE
+#   mimalloc-v3 a program written for mimalloc 3.4.3's arena, theap,
+#              sub-process and process calls, with only its include changed
+#              (tests/mimalloc-v3.c): memory of mi_manage_os_memory is used
+#   hugepages.sh huge OS pages reserved through the API back the blocks
+#              (as root: raises vm.nr_hugepages for the test; else skips)
 #   stats-chart.sh tools/mialloc-stats and bench/run.sh --plot draw charts
 #              (skips without matplotlib)
 #   cxx-new    C++'s operator new and delete, every form, and mialloc.hpp's
@@ -64,8 +69,17 @@ TESTS += %reldir%/no-check.sh
 endif
 check_PROGRAMS += %reldir%/stress %reldir%/fork %reldir%/fork-stdio %reldir%/fork-signal %reldir%/thread-fail %reldir%/rss %reldir%/abandoned %reldir%/limit %reldir%/track
 check_PROGRAMS += %reldir%/stats-prog
+check_PROGRAMS += %reldir%/mimalloc-v3
+check_PROGRAMS += %reldir%/hugepages-prog
+TESTS += %reldir%/mimalloc-v3
 check_PROGRAMS += %reldir%/status
 check_PROGRAMS += %reldir%/options %reldir%/errors
+
+%canon_reldir%_hugepages_prog_SOURCES = %reldir%/hugepages-prog.c
+%canon_reldir%_hugepages_prog_LDADD = src/libmialloc.la
+
+%canon_reldir%_mimalloc_v3_SOURCES = %reldir%/mimalloc-v3.c
+%canon_reldir%_mimalloc_v3_LDADD = src/libmialloc.la
 
 %canon_reldir%_api_SOURCES = %reldir%/api.c
 %canon_reldir%_api_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -pthread
@@ -183,6 +197,7 @@ TESTS += \
 	%reldir%/errors.sh \
 	%reldir%/preload.sh \
 	%reldir%/stats.sh \
+	%reldir%/hugepages.sh \
 	%reldir%/stats-chart.sh \
 	%reldir%/glibc.sh \
 	%reldir%/exports.sh \
@@ -214,6 +229,7 @@ EXTRA_DIST += \
 	%reldir%/options.sh \
 	%reldir%/preload.sh \
 	%reldir%/stats.sh \
+	%reldir%/hugepages.sh \
 	%reldir%/stats-chart.sh \
 	%reldir%/stats-prog.c \
 	%reldir%/target.sh \

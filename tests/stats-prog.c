@@ -5,6 +5,9 @@
  *                                    and after a known set of calls
  *   stats-prog none                  exits without allocating
  *   stats-prog exit                  allocates a little and exits
+ *   stats-prog peak JSON             10 MiB in 64-byte blocks, freed (half
+ *                                    of them by another thread), then
+ *                                    8 MiB in 16 KiB blocks: the JSON
  *
  * Prints its pid on stdout.  Writes with write(2) from static buffers, so
  * that the measured phase allocates nothing but what it means to. */
@@ -85,6 +88,36 @@ static int counts(const char *before, const char *after) {
   return 0;
 }
 
+#define PEAK_BLOCKS (10 * 1024 * 1024 / 64)
+static void *peak_blocks[PEAK_BLOCKS];
+
+static void *free_upper_half(void *arg) {
+  (void)arg;
+  for (int i = PEAK_BLOCKS / 2; i < PEAK_BLOCKS; i++)
+    mi_free(peak_blocks[i]);
+  return NULL;
+}
+
+static int peak(const char *path) {
+  for (int i = 0; i < PEAK_BLOCKS; i++) {
+    if ((peak_blocks[i] = mi_malloc(64)) == NULL)
+      return 1;
+    if (i % 2 == 0) /* used, as most blocks are; untouched ones keep the free list's key */
+      memset(peak_blocks[i], i, 64);
+  }
+  pthread_t t;
+  if (pthread_create(&t, NULL, free_upper_half, NULL) != 0)
+    return 1;
+  for (int i = 0; i < PEAK_BLOCKS / 2; i++)
+    mi_free(peak_blocks[i]);
+  pthread_join(t, NULL);
+  for (int i = 0; i < 8 * 64; i++) /* a free not counted would show in the peak */
+    if ((peak_blocks[i] = mi_malloc(16 * 1024)) == NULL)
+      return 1;
+  save_json(path);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   char pid[32];
   snprintf(pid, sizeof pid, "%d\n", (int)getpid());
@@ -92,12 +125,14 @@ int main(int argc, char **argv) {
     return 1;
   if (argc == 4 && strcmp(argv[1], "counts") == 0)
     return counts(argv[2], argv[3]);
+  if (argc == 3 && strcmp(argv[1], "peak") == 0)
+    return peak(argv[2]);
   if (argc == 2 && strcmp(argv[1], "none") == 0)
     return 0;
   if (argc == 2 && strcmp(argv[1], "exit") == 0) {
     void *p = mi_malloc(100);
     return p == NULL;
   }
-  fprintf(stderr, "usage: %s counts BEFORE AFTER | none | exit\n", argv[0]);
+  fprintf(stderr, "usage: %s counts BEFORE AFTER | peak JSON | none | exit\n", argv[0]);
   return 2;
 }

@@ -3,7 +3,8 @@
 # mi_stats_get_json around known calls (tests/stats-prog.c), parsed with
 # python3's json module and compared with what the calls did; the report
 # at exit (MIALLOC_SHOW_STATS) as text and JSON, in MIALLOC_STATS_FILE, for
-# a process that never allocated too.
+# a process that never allocated too; the peak of bytes in use that
+# MIALLOC_SHOW_STATS counts.
 #
 # Environment: top_builddir (default .).  Exit status: 0 pass, 1 fail, 77
 # skip (no python3), 99 hard error.
@@ -78,6 +79,36 @@ EOF
   ok "JSON around known calls: allocations, frees, calloc, realloc, cross-thread frees, blocks and bytes in use"
 else
   fail "the JSON of mi_stats_get_json does not match the calls made"
+fi
+
+# ---- the peak of bytes in use: counted with MIALLOC_SHOW_STATS, else null ---------
+if MIALLOC_SHOW_STATS=1 $target "$prog" peak "$tmp/peak.json" >/dev/null 2>"$tmp/peak.err" &&
+  python3 - "$tmp/peak.json" <<'EOF'; then
+import json, sys
+u = json.load(open(sys.argv[1]))["in_use"]
+MiB = 1 << 20
+# 10 MiB of 64-byte blocks were in use at once; now 8 MiB in 16 KiB blocks
+# (a quarter of the frees not counted, of written or untouched blocks, by
+# either thread, would take the peak above 10.5 MiB)
+assert 10 * MiB <= u["bytes_peak"] <= 10 * MiB + 256 * 1024, u
+assert 8 * MiB <= u["bytes"] <= 8 * MiB + 64 * 1024, u
+assert u["bytes_peak"] >= u["bytes"], u
+EOF
+  ok "MIALLOC_SHOW_STATS=1: bytes_peak counts the 10 MiB in use before they were freed, bytes the 8 MiB now"
+else
+  fail "the peak of bytes in use in $tmp/peak.json is wrong: $(cat "$tmp/peak.json" "$tmp/peak.err")"
+fi
+if grep '^in use: .*8.0 MiB in .* at peak 10\.0 MiB' "$tmp/peak.err" >/dev/null; then
+  ok "the report at exit says 'at peak 10.0 MiB'"
+else
+  fail "the report at exit has no 'at peak 10.0 MiB': $(grep '^in use' "$tmp/peak.err")"
+fi
+if $target "$prog" peak "$tmp/nopeak.json" >/dev/null &&
+  python3 -c 'import json, sys; u = json.load(open(sys.argv[1]))["in_use"]; sys.exit(u["bytes_peak"] is not None)' \
+    "$tmp/nopeak.json"; then
+  ok "without MIALLOC_SHOW_STATS bytes_peak is null (not counted)"
+else
+  fail "without MIALLOC_SHOW_STATS bytes_peak is not null: $(cat "$tmp/nopeak.json")"
 fi
 
 # ---- at exit: JSON into a file named with %p -------------------------------------
