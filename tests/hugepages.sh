@@ -8,12 +8,14 @@
 # puts it back afterwards (also when interrupted).  Skips when it cannot:
 # not Linux, not root, or the kernel did not take the new value.
 #
-# Environment: top_builddir (default .).  Exit status: 0 pass, 1 fail, 77
-# skip, 99 hard error.
+# Environment: top_builddir (default .), MIALLOC_TARGET (tests/target.sh:
+# the program runs under the emulator of a cross build).  Exit status: 0
+# pass, 1 fail, 77 skip, 99 hard error.
 
 me=hugepages.sh
 top_builddir=${top_builddir:-.}
 prog=$top_builddir/tests/hugepages-prog
+target=${MIALLOC_TARGET:-sh $(dirname "$0")/target.sh} # runs it, under an emulator if need be
 pool=/proc/sys/vm/nr_hugepages
 want=1100 # two GiB of 2 MiB pages and some: the "ex" case maps 2 GiB at once
 
@@ -65,9 +67,9 @@ run() {
   fi
 }
 
-run "mi_reserve_huge_os_pages_at(1)" "$prog" at 1
-run "mi_reserve_huge_os_pages_interleave(1)" "$prog" interleave 1
-run "mi_reserve_huge_os_pages_at_ex(2), blocks in its arena" "$prog" ex 2
-MIALLOC_RESERVE_HUGE_OS_PAGES=1 run "MIALLOC_RESERVE_HUGE_OS_PAGES=1" "$prog" option
+run "mi_reserve_huge_os_pages_at(1)" $target "$prog" at 1
+run "mi_reserve_huge_os_pages_interleave(1)" $target "$prog" interleave 1
+run "mi_reserve_huge_os_pages_at_ex(2), blocks in its arena" $target "$prog" ex 2
+MIALLOC_RESERVE_HUGE_OS_PAGES=1 run "MIALLOC_RESERVE_HUGE_OS_PAGES=1" $target "$prog" option
 
 test "$failures" -eq 0
