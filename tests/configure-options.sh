@@ -83,5 +83,35 @@ else
   echo "ok: --disable-shared: $notice, and the makefile does not install it"
 fi
 
+# --without-check: the Check suites leave make check, and no-check.sh
+# (which stands in for them) reports them skipped, not failed
+n=$((n + 1))
+dir="$tmp/case$n"
+mkdir "$dir"
+if ! (cd "$dir" && CC="${CC:-cc}" "$tmp/src/configure" ${MIALLOC_HOST:+--host="$MIALLOC_HOST"} --without-check >out.log 2>&1); then
+  echo "FAIL: --without-check: configure failed"
+  tail -n 3 "$dir/out.log" | sed 's/^/    /'
+  failures=$((failures + 1))
+else
+  # the copy has no Makefile.am: nothing may be remade (-o); and not the
+  # TESTS of the make running this test (MAKEFLAGS)
+  tests=" $(cd "$dir" && printf 'print-tests:\n\t@echo $(TESTS)\n' | env -u MAKEFLAGS -u MFLAGS make -s -o Makefile -o "$tmp/src/Makefile.in" -f Makefile -f - print-tests 2>/dev/null | tail -n 1) "
+  MIALLOC_WITH_CHECK=$(sed -n 's/^MI_WITH_CHECK = //p' "$dir/Makefile") sh "$srcdir/tests/no-check.sh" >/dev/null 2>&1
+  status=$?
+  case $tests in
+  *" tests/api "* | *" tests/misuse "*) echo "FAIL: --without-check: the Check suites are still in TESTS"
+    failures=$((failures + 1)) ;;
+  *" tests/no-check.sh "*)
+    if test $status -eq 77; then
+      echo "ok: --without-check: the Check suites are left out, and no-check.sh skips"
+    else
+      echo "FAIL: --without-check: no-check.sh exited $status, not 77 (skip)"
+      failures=$((failures + 1))
+    fi ;;
+  *) echo "FAIL: --without-check: tests/no-check.sh is not in TESTS"
+    failures=$((failures + 1)) ;;
+  esac
+fi
+
 echo "configure-options: $n cases, $failures failed"
 [ "$failures" -eq 0 ]
