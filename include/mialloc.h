@@ -19,6 +19,11 @@
 /* 10000 * major + 100 * minor + patch: 0.1.0 is 100. */
 #define MIALLOC_VERSION \
   (MIALLOC_VERSION_MAJOR * 10000 + MIALLOC_VERSION_MINOR * 100 + MIALLOC_VERSION_PATCH)
+/* mimalloc's: the version of its interface that this one follows (3.4.3),
+ * for code that tests it; and the largest size mi_malloc_small takes. */
+#define MI_MALLOC_VERSION 343
+#define MI_SMALL_WSIZE_MAX 128
+#define MI_SMALL_SIZE_MAX (MI_SMALL_WSIZE_MAX * sizeof(void *))
 
 #ifdef __cplusplus
 #define mi_attr_noexcept noexcept
@@ -326,6 +331,41 @@ typedef enum mi_option_e {
   mi_option_reserve_huge_os_pages, /* MIALLOC_RESERVE_HUGE_OS_PAGES: GiB of 2 MiB huge pages to reserve at start (default 0) */
   mi_option_reserve_huge_os_pages_at, /* MIALLOC_RESERVE_HUGE_OS_PAGES_AT: NUMA node for them; -1 any (default -1) */
   mi_option_abort_on_error,     /* MIALLOC_ABORT_ON_ERROR: print an error, then abort() (default 0) */
+  /* mimalloc 3's other options: kept, read from the environment and
+   * returned as set, but with no effect on mialloc (mi_option_set(3)) */
+  mi_option_deprecated_eager_commit,
+  mi_option_deprecated_segment_cache,
+  mi_option_deprecated_page_reset,
+  mi_option_deprecated_abandoned_page_purge,
+  mi_option_deprecated_segment_reset,
+  mi_option_deprecated_eager_commit_delay,
+  mi_option_use_numa_nodes,
+  mi_option_os_tag,
+  mi_option_deprecated_max_segment_reclaim,
+  mi_option_destroy_on_exit,
+  mi_option_arena_reserve,
+  mi_option_deprecated_purge_extend_delay,
+  mi_option_disallow_arena_alloc,
+  mi_option_retry_on_oom,
+  mi_option_visit_abandoned,
+  mi_option_guarded_min,
+  mi_option_guarded_max,
+  mi_option_guarded_precise,
+  mi_option_guarded_sample_rate,
+  mi_option_guarded_sample_seed,
+  mi_option_generic_collect,
+  mi_option_page_reclaim_on_free,
+  mi_option_page_full_retain,
+  mi_option_page_max_candidates,
+  mi_option_max_vabits,
+  mi_option_pagemap_commit,
+  mi_option_page_commit_on_demand,
+  mi_option_page_max_reclaim,
+  mi_option_page_cross_thread_max_reclaim,
+  mi_option_allow_thp,
+  mi_option_minimal_purge_size,
+  mi_option_arena_max_object_size,
+  mi_option_arena_is_numa_local,
   _mi_option_last,
   /* mimalloc's other names of the same options */
   mi_option_large_os_pages = mi_option_allow_large_os_pages,

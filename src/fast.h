@@ -32,7 +32,7 @@ static inline void *_mi_heap_malloc_small(mi_heap_t *heap, size_t size) {
 }
 
 static inline void *_mi_heap_malloc(mi_heap_t *heap, size_t size) {
-  if (mi_likely(size <= MI_SMALL_SIZE_MAX - MI_PADDING))
+  if (mi_likely(size <= MI_DIRECT_SIZE_MAX - MI_PADDING))
     return _mi_heap_malloc_small(heap, size);
   return _mi_malloc_generic(size, heap, false, 0);
 }
@@ -43,7 +43,7 @@ static inline void *_mi_heap_malloc(mi_heap_t *heap, size_t size) {
 static inline void *_mi_heap_malloc_zero(mi_heap_t *heap, size_t size, bool zero) {
   if (!zero)
     return _mi_heap_malloc(heap, size);
-  if (size <= MI_SMALL_SIZE_MAX - MI_PADDING) {
+  if (size <= MI_DIRECT_SIZE_MAX - MI_PADDING) {
     void *p = _mi_heap_malloc_small(heap, size);
     if (p != NULL) {
       size_t usable = MI_SECURE ? size : _mi_bin_size(_mi_bin(size));

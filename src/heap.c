@@ -25,7 +25,7 @@ static void heap_init(mi_heap_t *heap, mi_tld_t *tld) {
   memset(heap, 0, sizeof *heap);
   for (size_t i = 0; i < MI_DIRECT_COUNT; i++)
     heap->direct[i] = (mi_page_t *)&_mi_page_empty;
-  mi_assert(_mi_bin(MI_SMALL_SIZE_MAX) == MI_SMALL_BIN_MAX);
+  mi_assert(_mi_bin(MI_DIRECT_SIZE_MAX) == MI_SMALL_BIN_MAX);
   heap->bin_of[0] = 1; /* malloc(0): the smallest block */
   for (uint8_t bin = 1; bin <= MI_SMALL_BIN_MAX; bin++) {
     size_t from = bin == 1 ? 1 : _mi_bin_size((uint8_t)(bin - 1)) + 1;
@@ -315,7 +315,7 @@ void *_mi_malloc_generic(size_t size, mi_heap_t *heap, bool zero, size_t alignme
     }
     /* After a slot conflict the fast path never finds the heap (tls/slot.h)
      * and every malloc comes here: take the fast path with the heap found. */
-    if (size <= MI_SMALL_SIZE_MAX - MI_PADDING && !zero && alignment == 0)
+    if (size <= MI_DIRECT_SIZE_MAX - MI_PADDING && !zero && alignment == 0)
       return _mi_heap_malloc_small(heap, size);
   }
   _mi_deferred_free(heap, false);

@@ -456,10 +456,10 @@ static inline void _mi_stat_local(mi_stats_local_t *local, int64_t *counter, int
 }
 /* A request of `size` bytes that took the slow path: a sample of the
  * sizes asked for per size class (the bytes requested are estimated from
- * them).  Every request above MI_SMALL_SIZE_MAX comes here: one in eight
+ * them).  Every request above MI_DIRECT_SIZE_MAX comes here: one in eight
  * of those is taken (computing the bin cost them 22 instructions each). */
 static inline void _mi_stat_request(mi_stats_local_t *local, size_t size) {
-  if (size > MI_SMALL_SIZE_MAX && (++local->sample_tick & 7) != 0)
+  if (size > MI_DIRECT_SIZE_MAX && (++local->sample_tick & 7) != 0)
     return;
   uint8_t bin = size <= MI_LARGE_OBJ_MAX ? _mi_bin(size) : MI_BIN_HUGE;
   local->bin_req_bytes[bin] += (int64_t)size;

@@ -21,6 +21,11 @@ typedef struct mi_option_desc_s {
 } mi_option_desc_t;
 
 #define MI_BOOL MI_OPT_BOOL, 0, 1
+#define MI_ANY MI_OPT_NUMBER, LONG_MIN, LONG_MAX
+/* one of mimalloc's options that mialloc keeps, reads and returns, no more:
+ * they come last, from the first of them on */
+#define MI_COMPAT(opt, value, ...) [mi_option_##opt] = {value, MI_OPTION_UNINIT, #opt, __VA_ARGS__}
+#define MI_COMPAT_FIRST mi_option_deprecated_eager_commit
 /* 128 TiB, more than any address space; where a long has 32 bits, 1 TiB */
 #define MI_KIB_MAX ((long)(sizeof(long) > 4 ? ((long long)1 << 37) : ((long long)1 << 30)))
 
@@ -45,6 +50,40 @@ static mi_option_desc_t options[_mi_option_last] = {
     [mi_option_reserve_huge_os_pages] = {0, MI_OPTION_UNINIT, "reserve_huge_os_pages", MI_OPT_NUMBER, 0, 1L << 17},
     [mi_option_reserve_huge_os_pages_at] = {-1, MI_OPTION_UNINIT, "reserve_huge_os_pages_at", MI_OPT_NUMBER, -1, 1023},
     [mi_option_abort_on_error] = {0, MI_OPTION_UNINIT, "abort_on_error", MI_BOOL},
+    /* mimalloc 3's other options, with its defaults: no effect here */
+    MI_COMPAT(deprecated_eager_commit, 0, MI_ANY),
+    MI_COMPAT(deprecated_segment_cache, 0, MI_ANY),
+    MI_COMPAT(deprecated_page_reset, 0, MI_ANY),
+    MI_COMPAT(deprecated_abandoned_page_purge, 0, MI_ANY),
+    MI_COMPAT(deprecated_segment_reset, 0, MI_ANY),
+    MI_COMPAT(deprecated_eager_commit_delay, 0, MI_ANY),
+    MI_COMPAT(use_numa_nodes, 0, MI_OPT_NUMBER, 0, LONG_MAX),
+    MI_COMPAT(os_tag, 100, MI_OPT_NUMBER, 0, 255),
+    MI_COMPAT(deprecated_max_segment_reclaim, 10, MI_ANY),
+    MI_COMPAT(destroy_on_exit, 0, MI_OPT_NUMBER, 0, 2),
+    MI_COMPAT(arena_reserve, 1048576, MI_OPT_SIZE, 0, MI_KIB_MAX),
+    MI_COMPAT(deprecated_purge_extend_delay, 1, MI_ANY),
+    MI_COMPAT(disallow_arena_alloc, 0, MI_BOOL),
+    MI_COMPAT(retry_on_oom, 400, MI_OPT_NUMBER, 0, LONG_MAX),
+    MI_COMPAT(visit_abandoned, 0, MI_BOOL),
+    MI_COMPAT(guarded_min, 0, MI_OPT_NUMBER, 0, LONG_MAX),
+    MI_COMPAT(guarded_max, 0, MI_OPT_NUMBER, 0, LONG_MAX),
+    MI_COMPAT(guarded_precise, 0, MI_BOOL),
+    MI_COMPAT(guarded_sample_rate, 0, MI_OPT_NUMBER, 0, LONG_MAX),
+    MI_COMPAT(guarded_sample_seed, 0, MI_ANY),
+    MI_COMPAT(generic_collect, 10000, MI_OPT_NUMBER, 0, LONG_MAX),
+    MI_COMPAT(page_reclaim_on_free, 0, MI_OPT_NUMBER, -1, 1),
+    MI_COMPAT(page_full_retain, 2, MI_OPT_NUMBER, -1, LONG_MAX),
+    MI_COMPAT(page_max_candidates, 4, MI_OPT_NUMBER, 0, LONG_MAX),
+    MI_COMPAT(max_vabits, 0, MI_OPT_NUMBER, 0, 64),
+    MI_COMPAT(pagemap_commit, 0, MI_BOOL),
+    MI_COMPAT(page_commit_on_demand, 0, MI_BOOL),
+    MI_COMPAT(page_max_reclaim, -1, MI_OPT_NUMBER, -1, LONG_MAX),
+    MI_COMPAT(page_cross_thread_max_reclaim, 16, MI_OPT_NUMBER, -1, LONG_MAX),
+    MI_COMPAT(allow_thp, 1, MI_BOOL),
+    MI_COMPAT(minimal_purge_size, 0, MI_OPT_SIZE, 0, MI_KIB_MAX),
+    MI_COMPAT(arena_max_object_size, 2097152, MI_OPT_SIZE, 0, MI_KIB_MAX),
+    MI_COMPAT(arena_is_numa_local, 0, MI_BOOL),
 };
 
 static bool option_valid(mi_option_t option) {
@@ -220,6 +259,9 @@ void _mi_options_init(void) {
  * output, or stderr). */
 void mi_options_print_out(mi_output_fun *out, void *arg) {
   for (int i = 0; i < _mi_option_last; i++) {
+    bool no_effect = i >= MI_COMPAT_FIRST;
+    if (no_effect && options[i].init != MI_OPTION_INITIALIZED)
+      continue; /* mimalloc's, unset: nothing to say */
     char name[64], v[32], line[160];
     size_t n = 0;
     for (const char *s = options[i].name; *s && n < sizeof name - 1; s++)
@@ -227,7 +269,9 @@ void mi_options_print_out(mi_output_fun *out, void *arg) {
     name[n] = 0;
     value_format(v, sizeof v, &options[i], _mi_option_get_fast((mi_option_t)i));
     _mi_snprintf(line, sizeof line, "option MIALLOC_%s=%s%s\n", name, v,
-                 options[i].init == MI_OPTION_INITIALIZED ? "" : " (default)");
+                 no_effect                                    ? " (mimalloc's option: no effect in mialloc)"
+                 : options[i].init == MI_OPTION_INITIALIZED ? ""
+                                                              : " (default)");
     _mi_fputs(out, arg, "mialloc: ", line);
   }
 }

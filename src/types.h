@@ -67,8 +67,8 @@
 #define MI_MEDIUM_OBJ_MAX (128 * 1024)   /* in medium pages */
 #define MI_LARGE_OBJ_MAX (1024 * 1024)   /* in a one-page segment; above: huge */
 
-#define MI_SMALL_SIZE_MAX 1024           /* served by heap->direct[] */
-#define MI_SMALL_BIN_MAX 20              /* _mi_bin(MI_SMALL_SIZE_MAX) */
+#define MI_DIRECT_SIZE_MAX 1024           /* served by heap->direct[] */
+#define MI_SMALL_BIN_MAX 20              /* _mi_bin(MI_DIRECT_SIZE_MAX) */
 #define MI_DIRECT_COUNT (MI_SMALL_BIN_MAX + 1)
 
 /* Size classes: 16-byte steps up to 128, then four per doubling (at most
@@ -306,7 +306,7 @@ typedef struct mi_tld_s {
 
 struct mi_heap_s {
   mi_page_t *direct[MI_DIRECT_COUNT]; /* small bin -> page to allocate from */
-  uint8_t bin_of[MI_SMALL_SIZE_MAX + 1]; /* size -> its bin: one load, where
+  uint8_t bin_of[MI_DIRECT_SIZE_MAX + 1]; /* size -> its bin: one load, where
                                            (size + 15) >> 4 would take two
                                            instructions (the empty heap's
                                            are all 0: direct[0] is empty) */

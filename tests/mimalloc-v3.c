@@ -162,8 +162,49 @@ static void process(void) {
   mi_free(w);
 }
 
+/* mimalloc's option names and macros compile; its options that mialloc
+ * only keeps have mimalloc's defaults, are set and read back, and are no
+ * other option (tests/options.sh reads one from the environment). */
+static void options_and_macros(void) {
+#if MI_MALLOC_VERSION < 300
+#error "MI_MALLOC_VERSION: code for mimalloc 3 tests it"
+#endif
+  CHECK(MI_SMALL_SIZE_MAX == MI_SMALL_WSIZE_MAX * sizeof(void *));
+  void *small = mi_malloc_small(MI_SMALL_SIZE_MAX);
+  CHECK(small != NULL && mi_usable_size(small) >= MI_SMALL_SIZE_MAX);
+  mi_free(small);
+  static const mi_option_t kept[] = {
+      mi_option_deprecated_eager_commit, mi_option_deprecated_segment_cache, mi_option_deprecated_page_reset,
+      mi_option_deprecated_abandoned_page_purge, mi_option_deprecated_segment_reset,
+      mi_option_deprecated_eager_commit_delay, mi_option_use_numa_nodes, mi_option_os_tag,
+      mi_option_deprecated_max_segment_reclaim, mi_option_destroy_on_exit, mi_option_arena_reserve,
+      mi_option_deprecated_purge_extend_delay, mi_option_disallow_arena_alloc, mi_option_retry_on_oom,
+      mi_option_visit_abandoned, mi_option_guarded_min, mi_option_guarded_max, mi_option_guarded_precise,
+      mi_option_guarded_sample_rate, mi_option_guarded_sample_seed, mi_option_generic_collect,
+      mi_option_page_reclaim_on_free, mi_option_page_full_retain, mi_option_page_max_candidates,
+      mi_option_max_vabits, mi_option_pagemap_commit, mi_option_page_commit_on_demand,
+      mi_option_page_max_reclaim, mi_option_page_cross_thread_max_reclaim, mi_option_allow_thp,
+      mi_option_minimal_purge_size, mi_option_arena_max_object_size, mi_option_arena_is_numa_local,
+  };
+  CHECK(mi_option_get(mi_option_os_tag) == 100 && mi_option_get(mi_option_generic_collect) == 10000);
+  CHECK(mi_option_get_size(mi_option_arena_reserve) == (size_t)1 << 30); /* mimalloc's defaults */
+  long purge_delay = mi_option_get(mi_option_purge_delay);
+  for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) {
+    CHECK(kept[i] >= 0 && kept[i] < _mi_option_last);
+    for (size_t j = 0; j < i; j++)
+      CHECK(kept[i] != kept[j]);
+    mi_option_set(kept[i], 3);
+    CHECK(mi_option_get(kept[i]) == 3);
+  }
+  CHECK(mi_option_get(mi_option_purge_delay) == purge_delay); /* none is another option */
+  void *p = mi_malloc(100);
+  CHECK(p != NULL);
+  mi_free(p);
+}
+
 int main(void) {
   managed_memory(); /* first: before other segments are in the caches */
+  options_and_macros();
   arenas();
   heaps_and_theaps();
   subprocs();

@@ -75,10 +75,20 @@ check MIALLOC_LIMIT_OS_ALLOC=maybe limit_os_alloc 0 'MIALLOC_LIMIT_OS_ALLOC="may
 long=$(printf '%0200d' 1)
 check MIALLOC_PURGE_DELAY=$long purge_delay 10 'MIALLOC_PURGE_DELAY=".*" is not a valid number: using the default, 10$'
 
-# MIALLOC_VERBOSE=1: one line per option, with its effective value
-MIALLOC_VERBOSE=1 MIALLOC_PURGE_DELAY=250 $target "$prog" >"$tmp.out" 2>"$tmp.err"
+# mimalloc's options that mialloc only keeps: read and range-checked too
+# (also by their MIMALLOC_ names), with mimalloc's defaults
+check MIMALLOC_PAGE_MAX_CANDIDATES=7 page_max_candidates 7
+check MIALLOC_ARENA_RESERVE=64M arena_reserve 65536
+check MIALLOC_MAX_VABITS=99 max_vabits 64 'MIALLOC_MAX_VABITS=99 is out of range (0 to 64): using 64$'
+check MIALLOC_VERBOSE=0 generic_collect 10000
+
+# MIALLOC_VERBOSE=1: one line per option, with its effective value; of
+# mimalloc's options only those set, marked as having no effect
+MIALLOC_VERBOSE=1 MIALLOC_PURGE_DELAY=250 MIMALLOC_GUARDED_MIN=16 $target "$prog" >"$tmp.out" 2>"$tmp.err"
 n=$(grep -c '^mialloc: option MIALLOC_[A-Z_]*=' "$tmp.err")
-[ "$n" = 17 ] || fail "MIALLOC_VERBOSE=1: $n option lines, not 17"
+[ "$n" = 18 ] || fail "MIALLOC_VERBOSE=1: $n option lines, not 17 and 1 of mimalloc's"
+grep -q "^mialloc: option MIALLOC_GUARDED_MIN=16 (mimalloc's option: no effect in mialloc)\$" "$tmp.err" ||
+  fail "MIALLOC_VERBOSE=1: MIMALLOC_GUARDED_MIN=16 not listed as having no effect"
 grep -q '^mialloc: option MIALLOC_PURGE_DELAY=250$' "$tmp.err" || fail "MIALLOC_VERBOSE=1: no MIALLOC_PURGE_DELAY=250"
 grep -q '^mialloc: option MIALLOC_MAX_ERRORS=16 (default)$' "$tmp.err" || fail "MIALLOC_VERBOSE=1: no default MAX_ERRORS"
 

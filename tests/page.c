@@ -71,11 +71,11 @@ END_TEST
 START_TEST(fast_path_table_agrees_with_bins) {
   mi_heap_t *heap = mi_heap_get_default();
   ck_assert_uint_eq(heap->bin_of[0], 1);
-  for (size_t size = 1; size <= MI_SMALL_SIZE_MAX; size++)
+  for (size_t size = 1; size <= MI_DIRECT_SIZE_MAX; size++)
     ck_assert_msg(heap->bin_of[size] == _mi_bin(size), "size %zu: bin %u, table %u", size, _mi_bin(size),
                   heap->bin_of[size]);
-  ck_assert_uint_eq(_mi_bin(MI_SMALL_SIZE_MAX), MI_SMALL_BIN_MAX);
-  void *p = written(mi_malloc(MI_SMALL_SIZE_MAX - MI_PADDING)); /* the direct entry of the largest small bin */
+  ck_assert_uint_eq(_mi_bin(MI_DIRECT_SIZE_MAX), MI_SMALL_BIN_MAX);
+  void *p = written(mi_malloc(MI_DIRECT_SIZE_MAX - MI_PADDING)); /* the direct entry of the largest small bin */
   ck_assert_ptr_eq(heap->direct[MI_SMALL_BIN_MAX], page_of(p));
   mi_free(p);
 }
