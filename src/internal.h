@@ -461,8 +461,11 @@ static inline void _mi_stat_local(mi_stats_local_t *local, int64_t *counter, int
 static inline void _mi_stat_request(mi_stats_local_t *local, size_t size) {
   if (size > MI_DIRECT_SIZE_MAX && (++local->sample_tick & 7) != 0)
     return;
+  if (size > PTRDIFF_MAX)
+    return; /* refused (ENOMEM), and more than the counters hold */
   uint8_t bin = size <= MI_LARGE_OBJ_MAX ? _mi_bin(size) : MI_BIN_HUGE;
-  local->bin_req_bytes[bin] += (int64_t)size;
+  int64_t *bytes = &local->bin_req_bytes[bin];
+  *bytes = *bytes > INT64_MAX - (int64_t)size ? INT64_MAX : *bytes + (int64_t)size; /* huge failed requests */
   local->bin_req_count[bin]++;
 }
 /* A call of calloc or realloc (`field` of mi_stats_local_t) in a thread,
