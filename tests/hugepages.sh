@@ -40,6 +40,16 @@ fi
 unset MIALLOC_RESERVE_HUGE_OS_PAGES MIALLOC_RESERVE_HUGE_OS_PAGES_AT MIALLOC_SHOW_STATS LD_PRELOAD
 
 failures=0
+# Under an emulator (a cross build's qemu-user), /proc/self/smaps is the
+# emulator's account of the guest's mappings, which gives every page as
+# 4 kB: there only the pool's drop tells that huge pages back the blocks.
+kpk=2048,2048,2048
+ok="small, medium and large blocks are in 2 MiB pages, taken from the pool and kept when freed"
+if test -n "${MIALLOC_TEST_EMULATOR:-}"; then
+  kpk='*'
+  ok="huge pages were taken from the pool for the blocks and kept when freed"
+  echo "$me: under $MIALLOC_TEST_EMULATOR: page sizes not checked (its smaps says 4 kB), the pool's drop is"
+fi
 free_pages() {
   sed -n 's/^HugePages_Free: *//p' /proc/meminfo
 }
@@ -53,9 +63,9 @@ run() {
   out=$(MIALLOC_PURGE_DELAY=0 "$@" 2>&1)
   test "$name" = "MIALLOC_RESERVE_HUGE_OS_PAGES=1" && out="$out (reserved at start)" # before main's count
   case $out in
-  "reserve=0 kernel_page_kb=2048,2048,2048 returned=0 pool_drop="[1-9]* | \
-    "reserve=0 kernel_page_kb=2048,2048,2048 returned=0 pool_drop="*" (reserved at start)")
-    echo "$me: ok: $name: small, medium and large blocks are in 2 MiB pages, taken from the pool and kept when freed ($out)" ;;
+  "reserve=0 kernel_page_kb="$kpk" returned=0 pool_drop="[1-9]* | \
+    "reserve=0 kernel_page_kb="$kpk" returned=0 pool_drop="*" (reserved at start)")
+    echo "$me: ok: $name: $ok ($out)" ;;
   *)
     echo "$me: FAIL: $name: '$out', expected reserve=0 kernel_page_kb=2048,2048,2048 returned=0 pool_drop=N > 0"
     failures=$((failures + 1)) ;;
