@@ -228,7 +228,7 @@ int mi_wdupenv_s(wchar_t **buf, size_t *size, const wchar_t *name) {
   char narrow[256];
   size_t n = 0;
   for (; name[n] != 0; n++) {
-    if (n + 1 >= sizeof narrow || name[n] < 0 || name[n] > 127)
+    if (n + 1 >= sizeof narrow || (unsigned long)name[n] > 127) /* ASCII only; wchar_t may be signed or not */
       return EINVAL;
     narrow[n] = (char)name[n];
   }
