@@ -194,8 +194,6 @@ dist_man_MANS += \
 	%reldir%/mi_zalloc_aligned_at.3 \
 	%reldir%/mi_zalloc_small.3 \
 	%reldir%/mialloc-glibc.3 \
-	%reldir%/mialloc-run.1 \
-	%reldir%/mialloc-stats.1 \
 	%reldir%/mialloc.3
 
 TESTS += \
