@@ -149,6 +149,7 @@ static void segment_split(mi_segment_t *segment, size_t size) {
   segment->purged -= rest->purged;
   rest->cookie = (uintptr_t)rest ^ _mi_process_cookie;
   rest->thread_id = 0;
+  rest->kept = segment->kept; /* the program's memory, or huge pages, as the whole was */
   rest->kind = MI_PAGE_HUGE;
   rest->page_count = 1;
   rest->used = 0;
