@@ -192,29 +192,39 @@ static mi_segment_t *segment_resize(mi_segment_t *segment, size_t size) {
 
 /* ---- the thread's own cache, before the process-wide one ------------------------ */
 
-/* Keeps a free one-chunk segment for the thread, without a lock (types.h:
- * MI_TLD_CACHE_SLOTS); the oldest one, if one must make room, goes on to the
- * process-wide cache. */
+/* Keeps a free segment for the thread, without a lock (types.h:
+ * MI_TLD_CACHE_SLOTS): one-chunk segments, and of the larger ones of huge
+ * blocks the last one only, so that a thread that allocates and frees a
+ * huge block over and over takes no lock (_mi_cache_take); the one before
+ * goes on to the process-wide cache, as the oldest does when all slots are
+ * taken. */
 static bool tld_cache_push(mi_tld_t *tld, mi_segment_t *segment) {
   int64_t delay = cache_delay();
-  if (delay == 0 || segment->size != MI_SEGMENT_SIZE)
+  bool huge = segment->size != MI_SEGMENT_SIZE;
+  if (delay == 0 || segment->size > MI_CACHE_BYTES / 4)
     return false;
   segment->purge_at = _mi_deadline_after(_mi_prim_clock_msecs(), delay < 0 ? 0 : delay);
   segment->thread_id = 0;
   size_t free_slot = MI_TLD_CACHE_SLOTS;
   for (;;) {
-    size_t oldest = 0;
+    size_t oldest = 0, evict = MI_TLD_CACHE_SLOTS;
     for (size_t i = 0; i < MI_TLD_CACHE_SLOTS; i++) {
       mi_segment_t *s = tld->cache[i];
       if (s == NULL)
         free_slot = i;
+      else if (huge && s->size != MI_SEGMENT_SIZE)
+        evict = i; /* the thread's huge one before */
       else if (tld->cache[oldest] == NULL || s->purge_at < tld->cache[oldest]->purge_at)
         oldest = i;
     }
-    if (free_slot < MI_TLD_CACHE_SLOTS)
-      break;
-    mi_segment_t *evicted = tld->cache[oldest]; /* all slots hold one */
-    tld->cache[oldest] = NULL;
+    if (evict == MI_TLD_CACHE_SLOTS) {
+      if (free_slot < MI_TLD_CACHE_SLOTS)
+        break;
+      evict = oldest; /* all slots hold one */
+    }
+    mi_segment_t *evicted = tld->cache[evict];
+    tld->cache[evict] = NULL;
+    free_slot = evict;
     if (!cache_push(evicted))
       segment_release(evicted);
   }
@@ -225,11 +235,13 @@ static bool tld_cache_push(mi_tld_t *tld, mi_segment_t *segment) {
 }
 
 /* The slot of the thread's cached segment that best fits, or
- * MI_TLD_CACHE_SLOTS if none does. */
+ * MI_TLD_CACHE_SLOTS if none does.  Pages (FIT_AT_LEAST) take one-chunk
+ * segments only: the thread's huge one, split, would waste what the
+ * process-wide cache may have in one chunk. */
 static size_t tld_cache_find(const mi_tld_t *tld, size_t size, cache_fit_t fit) {
   size_t best = MI_TLD_CACHE_SLOTS;
   for (size_t i = 0; i < MI_TLD_CACHE_SLOTS; i++)
-    if (tld->cache[i] != NULL &&
+    if (tld->cache[i] != NULL && (fit != FIT_AT_LEAST || tld->cache[i]->size == MI_SEGMENT_SIZE) &&
         cache_better(tld->cache[i]->size, best < MI_TLD_CACHE_SLOTS ? tld->cache[best]->size : 0, size, fit))
       best = i;
   return best;
@@ -386,6 +398,21 @@ static mi_segment_t *reserve_pop(size_t size) {
  * small, medium or large blocks; for a huge block at least `size` (up to
  * twice that, or resized to it). */
 mi_segment_t *_mi_cache_take(mi_tld_t *tld, size_t size, bool huge) {
+  if (huge) {
+    /* the thread's last huge segment, when it has the size asked for (the same
+     * block again): without a lock; otherwise it joins the process-wide
+     * cache, where the closest fit among all of them is looked for */
+    for (size_t i = 0; i < MI_TLD_CACHE_SLOTS; i++) {
+      mi_segment_t *s = tld->cache[i];
+      if (s == NULL || s->size == MI_SEGMENT_SIZE)
+        continue;
+      if (s->size == size)
+        return tld_cache_take(tld, i);
+      tld->cache[i] = NULL;
+      if (!cache_push(s))
+        segment_release(s);
+    }
+  }
   cache_fit_t fit = huge ? FIT_NEAR : FIT_AT_LEAST;
   mi_segment_t *segment = tld_cache_take(tld, tld_cache_find(tld, size, fit));
   if (segment == NULL)
@@ -397,10 +424,10 @@ mi_segment_t *_mi_cache_take(mi_tld_t *tld, size_t size, bool huge) {
   if (segment == NULL && huge && _mi_option_get_fast(mi_option_limit_os_alloc) == 0) {
     /* a resize costs a system call anyway: the best of both caches, the
      * one that keeps most resident pages for the block */
-    size_t slot = tld_cache_find(tld, size, FIT_ANY);
-    segment = cache_pop(size, FIT_ANY, slot < MI_TLD_CACHE_SLOTS ? tld->cache[slot]->size : 0);
+    size_t any = tld_cache_find(tld, size, FIT_ANY);
+    segment = cache_pop(size, FIT_ANY, any < MI_TLD_CACHE_SLOTS ? tld->cache[any]->size : 0);
     if (segment == NULL)
-      segment = tld_cache_take(tld, slot);
+      segment = tld_cache_take(tld, any);
     if (segment != NULL)
       segment = segment_resize(segment, size);
   }

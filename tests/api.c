@@ -1408,6 +1408,38 @@ START_TEST(stats_released_page_counts_handed_blocks_only) {
 }
 END_TEST
 
+/* The process-wide locks taken so far by the segment cache (statistics). */
+static long long cache_lock_takes(void) {
+  static char buf[1 << 16];
+  const char *key = "\"cache\": {\"taken\": ";
+  char *json = mi_stats_get_json(sizeof buf, buf);
+  const char *at = json != NULL ? strstr(json, key) : NULL;
+  return at != NULL ? strtoll(at + strlen(key), NULL, 10) : -1;
+}
+
+/* A thread that allocates and frees a huge block over and over reuses its
+ * segment from its own cache, without the process-wide cache's lock. */
+START_TEST(huge_block_again_takes_no_lock) {
+  const size_t size = (size_t)8 << 20;
+  mi_free(mi_malloc(size)); /* its segment is now the thread's */
+  long long before = cache_lock_takes();
+  int failed = 0;
+  for (int i = 0; i < 100; i++) {
+    char *p = mi_malloc(size);
+    if (p == NULL) {
+      failed++;
+      continue;
+    }
+    p[0] = p[size - 1] = (char)i;
+    mi_free(p);
+  }
+  long long after = cache_lock_takes();
+  ck_assert_int_eq(failed, 0);
+  ck_assert_int_ge(before, 0);
+  ck_assert_msg(after - before <= 4, "the cache's lock was taken %lld times in 100 huge malloc+free", after - before);
+}
+END_TEST
+
 START_TEST(register_output_default) {
   /* with no explicit output function, statistics go to the registered one */
   static struct capture cap;
@@ -1596,6 +1628,7 @@ static Suite *runtime_suite(void) {
   ADD(s, "mi_stats_get_json and mi_stats_print_json", stats_json_get_and_print);
   ADD(s, "mi_stats_reset: calls count from zero", stats_reset_counts_from_zero);
   ADD(s, "mi_stats: a released page's waiting blocks are no allocations", stats_released_page_counts_handed_blocks_only);
+  ADD(s, "a huge block allocated and freed again takes no process-wide lock", huge_block_again_takes_no_lock);
   ADD(s, "register_output receives default output", register_output_default);
   ADD(s, "process_info reports elapsed time and rss", process_info_nonzero);
   ADD(s, "mi_version equals MIALLOC_VERSION", version_matches_header);
