@@ -389,6 +389,12 @@ void _mi_heap_usage(bool thread_only, mi_usage_t *u);
 size_t _mi_usage_sum(const mi_usage_t *u, size_t from, size_t to, bool bytes);
 
 /* ---- options.c: options and messages ---- */
+
+/* purge_delay when nothing sets it (msecs): long enough that memory a
+ * program frees and soon uses again is not faulted in afresh (rptest of
+ * the peer benchmark: 17,700 page faults with 10, 15,400 with 100), short
+ * enough that peak memory is no higher (bench/README.md) */
+#define MI_PURGE_DELAY_DEFAULT 100
 long _mi_option_get_fast(mi_option_t option);
 void _mi_options_init(void);
 void _mi_options_print(void); /* every option's value, with MIALLOC_VERBOSE */

@@ -41,7 +41,7 @@ static mi_option_desc_t options[_mi_option_last] = {
     [mi_option_reserve_os_memory] = {0, MI_OPTION_UNINIT, "reserve_os_memory", MI_OPT_SIZE, 0, MI_KIB_MAX},
     [mi_option_limit_os_alloc] = {0, MI_OPTION_UNINIT, "limit_os_alloc", MI_BOOL},
     /* msecs; -1 never, and so is anything beyond the clock's range */
-    [mi_option_purge_delay] = {10, MI_OPTION_UNINIT, "purge_delay", MI_OPT_NUMBER, -1, LONG_MAX},
+    [mi_option_purge_delay] = {MI_PURGE_DELAY_DEFAULT, MI_OPTION_UNINIT, "purge_delay", MI_OPT_NUMBER, -1, LONG_MAX},
     [mi_option_max_errors] = {16, MI_OPTION_UNINIT, "max_errors", MI_OPT_NUMBER, 0, LONG_MAX},
     [mi_option_max_warnings] = {16, MI_OPTION_UNINIT, "max_warnings", MI_OPT_NUMBER, 0, LONG_MAX},
     [mi_option_arena_purge_mult] = {10, MI_OPTION_UNINIT, "arena_purge_mult", MI_OPT_NUMBER, 0, 1000},

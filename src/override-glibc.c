@@ -132,7 +132,7 @@ MI_LIBC int mallopt(int param, int value) {
     else if (value == 0)
       mi_option_set(mi_option_purge_delay, 0);
     else
-      mi_option_set(mi_option_purge_delay, 10); /* the default of options.c */
+      mi_option_set(mi_option_purge_delay, MI_PURGE_DELAY_DEFAULT);
     return 1;
   case M_CHECK_ACTION:
     mi_option_set_enabled(mi_option_show_errors, (value & 1) != 0);

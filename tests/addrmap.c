@@ -192,7 +192,7 @@ START_TEST(free_segments_wait_for_the_arena_delay) {
   mi_free(r);
   ck_assert_ptr_null(_mi_segment_of_checked(r));
   mi_option_set(mi_option_arena_purge_mult, 10);
-  mi_option_set(mi_option_purge_delay, 10);
+  mi_option_set(mi_option_purge_delay, MI_PURGE_DELAY_DEFAULT);
 }
 END_TEST
 

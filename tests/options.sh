@@ -73,7 +73,7 @@ check MIALLOC_EAGER_COMMIT=2 eager_commit 1 'MIALLOC_EAGER_COMMIT=2 is out of ra
 check MIALLOC_ABORT_ON_ERROR=Yes abort_on_error 1
 check MIALLOC_LIMIT_OS_ALLOC=maybe limit_os_alloc 0 'MIALLOC_LIMIT_OS_ALLOC="maybe" is not a valid boolean'
 long=$(printf '%0200d' 1)
-check MIALLOC_PURGE_DELAY=$long purge_delay 10 'MIALLOC_PURGE_DELAY=".*" is not a valid number: using the default, 10$'
+check MIALLOC_PURGE_DELAY=$long purge_delay 100 'MIALLOC_PURGE_DELAY=".*" is not a valid number: using the default, 100$'
 
 # mimalloc's options that mialloc only keeps: read and range-checked too
 # (also by their MIMALLOC_ names), with mimalloc's defaults
