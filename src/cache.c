@@ -109,6 +109,7 @@ static bool cache_push(mi_segment_t *segment) {
   if (delay == 0 || segment->size > MI_CACHE_BYTES / 4)
     return false;
   segment->purge_at = _mi_deadline_after(_mi_prim_clock_msecs(), delay < 0 ? 0 : delay);
+  segment->deferred = false;
   segment->thread_id = 0;
   /* the newest segment is the likeliest to fit the next request: make room
    * for it by evicting the oldest (at the tail) */
@@ -204,6 +205,7 @@ static bool tld_cache_push(mi_tld_t *tld, mi_segment_t *segment) {
   if (delay == 0 || segment->size > MI_CACHE_BYTES / 4)
     return false;
   segment->purge_at = _mi_deadline_after(_mi_prim_clock_msecs(), delay < 0 ? 0 : delay);
+  segment->deferred = false;
   segment->thread_id = 0;
   size_t free_slot = MI_TLD_CACHE_SLOTS;
   for (;;) {
@@ -255,54 +257,63 @@ static mi_segment_t *tld_cache_take(mi_tld_t *tld, size_t slot) {
   return segment;
 }
 
-/* Releases the thread's cached segments that expired (all with `force`),
- * or with `flush` hands all of them to the process-wide cache (thread exit). */
-static void tld_cache_collect(mi_tld_t *tld, int64_t now, bool force, bool flush) {
-  int64_t due = 0;
+/* Has the cached segment expired?  One that expired while a thread was
+ * away is kept once more, for the cache's delay (segment.c, "What is
+ * due"), when that thread looks. */
+static bool cache_expired(mi_segment_t *segment, int64_t now, mi_due_t due) {
+  return _mi_deadline_due(&segment->purge_at, &segment->deferred, now, due, cache_delay());
+}
+
+/* Releases the thread's cached segments that expired (all with
+ * MI_DUE_ALL), or with `flush` hands all of them to the process-wide cache
+ * (thread exit). */
+static void tld_cache_collect(mi_tld_t *tld, int64_t now, mi_due_t due, bool flush) {
+  int64_t next = 0;
   for (size_t i = 0; i < MI_TLD_CACHE_SLOTS; i++) {
     mi_segment_t *s = tld->cache[i];
     if (s == NULL)
       continue;
-    if (flush || force || s->purge_at <= now) {
+    if (flush || cache_expired(s, now, due)) {
       tld->cache[i] = NULL;
-      if (force || !flush || !cache_push(s))
+      if (due == MI_DUE_ALL || !flush || !cache_push(s))
         segment_release(s);
     } else {
-      due = _mi_deadline_min(due, s->purge_at);
+      next = _mi_deadline_min(next, s->purge_at);
     }
   }
-  tld->cache_due = due;
+  tld->cache_due = next;
 }
 
 void _mi_cache_thread_done(mi_tld_t *tld) {
-  tld_cache_collect(tld, 0, false, true);
+  tld_cache_collect(tld, 0, MI_DUE, true);
 }
 
-/* Unmap cached segments whose delay has passed (all of them when forced). */
-static void cache_collect(bool force) {
-  if (cache_delay() < 0 && !force)
+/* Unmap cached segments whose delay has passed (all of them with
+ * MI_DUE_ALL). */
+static void cache_collect(int64_t now, mi_due_t due) {
+  if (cache_delay() < 0 && due != MI_DUE_ALL)
     return;
-  int64_t now = _mi_prim_clock_msecs(), due = 0;
+  int64_t next = 0;
   mi_segment_t *expired = NULL;
   _mi_lock(&cache_lock);
   for (mi_segment_t **pp = &cache; *pp != NULL;) {
     mi_segment_t *s = *pp;
-    if (force || s->purge_at <= now) {
+    if (cache_expired(s, now, due)) {
       *pp = s->next;
       cache_bytes -= s->size;
       s->next = expired;
       expired = s;
     } else {
-      due = _mi_deadline_min(due, s->purge_at);
+      next = _mi_deadline_min(next, s->purge_at);
       pp = &s->next;
     }
   }
-  atomic_store_explicit(&cache_expire, due, memory_order_relaxed);
+  atomic_store_explicit(&cache_expire, next, memory_order_relaxed);
   _mi_unlock(&cache_lock);
   while (expired != NULL) {
-    mi_segment_t *next = expired->next;
+    mi_segment_t *following = expired->next;
     segment_release(expired);
-    expired = next;
+    expired = following;
   }
 }
 
@@ -448,19 +459,19 @@ int64_t _mi_cache_due(const mi_tld_t *tld) {
   return _mi_deadline_min(tld->cache_due, atomic_load_explicit(&cache_expire, memory_order_relaxed));
 }
 
-/* Unmap what expired by `now` (everything with `force`). */
-void _mi_cache_collect(mi_tld_t *tld, int64_t now, bool force) {
-  if (force || (tld->cache_due != 0 && now >= tld->cache_due))
-    tld_cache_collect(tld, now, force, false);
-  int64_t due = atomic_load_explicit(&cache_expire, memory_order_relaxed);
-  if (force || (due != 0 && now >= due))
-    cache_collect(force);
+/* Unmap what expired by `now` (everything with MI_DUE_ALL). */
+void _mi_cache_collect(mi_tld_t *tld, int64_t now, mi_due_t due) {
+  if (due == MI_DUE_ALL || (tld->cache_due != 0 && now >= tld->cache_due))
+    tld_cache_collect(tld, now, due, false);
+  int64_t expire = atomic_load_explicit(&cache_expire, memory_order_relaxed);
+  if (due == MI_DUE_ALL || (expire != 0 && now >= expire))
+    cache_collect(now, due);
 }
 
 /* The process-wide cache only, all of it (mi_collect from a thread without
  * a heap). */
 void _mi_cache_collect_all(void) {
-  cache_collect(true);
+  cache_collect(_mi_prim_clock_msecs(), MI_DUE_ALL);
 }
 
 /* fork (internal.h, "Locks and fork"): a child that cannot trust the

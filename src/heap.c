@@ -232,7 +232,7 @@ void _mi_heap_collect_abandon(mi_heap_t *heap) {
   _mi_heap_visit_pages(heap, page_free_if_empty, NULL);
   mi_segment_t *chain = NULL;
   _mi_heap_visit_pages(heap, page_detach, &chain);
-  _mi_segments_purge(heap->tld, false);
+  _mi_segments_due_work(heap->tld); /* as a slow path: after a pause, not what came due meanwhile */
   _mi_cache_thread_done(heap->tld);
   _mi_abandoned_push(chain);
 }

@@ -29,6 +29,27 @@ static inline int64_t _mi_deadline_min(int64_t a, int64_t b) {
 static inline int64_t _mi_deadline_after(int64_t now, int64_t delay) {
   return delay > INT64_MAX - now ? INT64_MAX : now + delay;
 }
+/* Which purges and expiries a look at what is due does (segment.c, cache.c). */
+typedef enum mi_due_e {
+  MI_DUE,      /* what is due */
+  MI_DUE_BACK, /* what is due, by a thread back from a pause: what came due
+                  meanwhile waits once more (segment.c, "What is due") */
+  MI_DUE_ALL   /* everything, due or not */
+} mi_due_t;
+/* Is the work of deadline *at due at `now`?  Under MI_DUE_BACK, work that
+ * was not put off before (`once`) is put off, by `delay` msecs: then
+ * *at moves, the caller marks the work as put off, and the answer is no. */
+static inline bool _mi_deadline_due(int64_t *at, bool *once, int64_t now, mi_due_t due, int64_t delay) {
+  if (due == MI_DUE_ALL)
+    return true;
+  if (*at > now)
+    return false;
+  if (due != MI_DUE_BACK || *once)
+    return true;
+  *once = true;
+  *at = _mi_deadline_after(now, delay);
+  return false;
+}
 /* Make *due no later than t (t != 0), with other threads doing the same. */
 static inline void _mi_deadline_lower(_Atomic(int64_t) *due, int64_t t) {
   int64_t cur = atomic_load_explicit(due, memory_order_relaxed);
@@ -272,6 +293,7 @@ mi_segment_t *_mi_segment_huge_remap(mi_segment_t *segment, size_t size);
 size_t _mi_segment_guard_size(void);
 void _mi_segment_huge_guard(mi_page_t *page, bool on);
 void _mi_segments_purge(mi_tld_t *tld, bool force);
+void _mi_segments_due_work(mi_tld_t *tld);
 void _mi_tls_fork_prepare(void);
 void _mi_tls_fork_child(void);
 
@@ -279,7 +301,7 @@ void _mi_tls_fork_child(void);
 mi_segment_t *_mi_cache_take(mi_tld_t *tld, size_t size, bool huge);
 void _mi_cache_give(mi_tld_t *tld, mi_segment_t *segment);
 int64_t _mi_cache_due(const mi_tld_t *tld);
-void _mi_cache_collect(mi_tld_t *tld, int64_t now, bool force);
+void _mi_cache_collect(mi_tld_t *tld, int64_t now, mi_due_t due);
 void _mi_cache_collect_all(void);
 void _mi_cache_thread_done(mi_tld_t *tld);
 size_t _mi_cache_reserve_add(uint8_t *base, size_t chunks, bool keep, bool programs);

@@ -714,7 +714,7 @@ static mi_page_t *find_page(mi_heap_t *heap, uint8_t bin) {
   if (page != NULL)
     return page;
   abandoned_due_work(heap->tld);
-  _mi_segments_purge(heap->tld, false);
+  _mi_segments_due_work(heap->tld);
   _mi_heap_collect_full(heap, MI_FULL_RECHECK);
   page = queue_find_free(heap, pq);
   for (int i = 0; page == NULL && i < MI_RECLAIM_TRIES && heap_reclaims(heap, pq) && heap_reclaim_for(heap, pq); i++)
@@ -726,7 +726,7 @@ static mi_page_t *find_page(mi_heap_t *heap, uint8_t bin) {
 
 static mi_page_t *huge_alloc(mi_heap_t *heap, size_t size, size_t alignment) {
   abandoned_due_work(heap->tld);
-  _mi_segments_purge(heap->tld, false);
+  _mi_segments_due_work(heap->tld);
   mi_page_t *page = _mi_segment_page_alloc(heap, size, alignment);
   if (page == NULL)
     return NULL;

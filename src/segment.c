@@ -246,6 +246,23 @@ bool _mi_segment_has_free_page(mi_tld_t *tld, size_t block_size) {
   return segment_free_list(tld, _mi_page_kind_for(block_size))->first != NULL;
 }
 
+/* A free page of the segment: one whose memory is resident if there is
+ * one (used before, and not purged since: no page faults), else the
+ * first; NULL if none is free. */
+static mi_page_t *segment_free_page(mi_segment_t *segment) {
+  mi_page_t *first = NULL;
+  for (size_t i = 0; i < segment->page_count; i++) {
+    mi_page_t *page = _mi_segment_page(segment, i);
+    if (page->in_use)
+      continue;
+    if (!page->is_purged && !page->is_zero)
+      return page;
+    if (first == NULL)
+      first = page;
+  }
+  return first;
+}
+
 /* Claim a free page of a small or medium segment, making a segment when
  * the thread has none with room. */
 static mi_page_t *segment_claim_page(mi_heap_t *heap, mi_page_kind_t kind) {
@@ -258,19 +275,17 @@ static mi_page_t *segment_claim_page(mi_heap_t *heap, mi_page_kind_t kind) {
     list_push(list, segment);
   }
   mi_segment_t *segment = list->first;
-  for (size_t i = 0; i < segment->page_count; i++) {
-    mi_page_t *page = _mi_segment_page(segment, i);
-    if (page->in_use)
-      continue;
-    mi_assert(page->free == NULL && page->used == 0);
-    page->in_use = 1;
-    if (++segment->used == segment->page_count)
-      list_remove(list, segment);
-    return page;
+  mi_page_t *page = segment_free_page(segment);
+  if (page == NULL) {
+    _mi_error_message(EFAULT, "segment %p is on the free list without a free page\n", (void *)segment);
+    list_remove(list, segment);
+    return NULL;
   }
-  _mi_error_message(EFAULT, "segment %p is on the free list without a free page\n", (void *)segment);
-  list_remove(list, segment);
-  return NULL;
+  mi_assert(page->free == NULL && page->used == 0);
+  page->in_use = 1;
+  if (++segment->used == segment->page_count)
+    list_remove(list, segment);
+  return page;
 }
 
 /* A page for blocks of `block_size` bytes (huge: one block, aligned to
@@ -330,6 +345,7 @@ static void segment_schedule_purge(mi_segment_t *segment, mi_page_t *page, mi_tl
   if (delay < 0 || segment->kept) /* the program's memory is left as it is */
     return;
   page->purge_pending = 1;
+  page->purge_deferred = 0;
   page->purge_at = _mi_deadline_after(_mi_prim_clock_msecs(), delay);
   segment->purge_at = _mi_deadline_min(segment->purge_at, page->purge_at);
   tld->purge_due = _mi_deadline_min(tld->purge_due, page->purge_at);
@@ -396,16 +412,26 @@ static void segment_purge_run(mi_segment_t *segment, size_t first, size_t last) 
   }
 }
 
+/* Is the free page's purge due?  One that came due while its thread was
+ * away is put off once, by a purge delay (see "What is due" below). */
+static bool page_purge_due(mi_page_t *page, int64_t now, mi_due_t due) {
+  if (page->in_use || !page->purge_pending)
+    return false;
+  bool once = page->purge_deferred;
+  bool is_due = _mi_deadline_due(&page->purge_at, &once, now, due, _mi_option_get_fast(mi_option_purge_delay));
+  page->purge_deferred = once;
+  return is_due;
+}
+
 /* Purge the free pages of one segment whose time has come, neighbours
  * together; returns the next pending purge time of the segment (0 when
  * none). */
-static int64_t segment_purge(mi_segment_t *segment, int64_t now, bool force) {
+static int64_t segment_purge(mi_segment_t *segment, int64_t now, mi_due_t due) {
   int64_t next = 0;
   size_t run = 0, count = 0; /* pages [run, run + count) are due */
   for (size_t i = 0; i <= segment->page_count; i++) {
     mi_page_t *page = i < segment->page_count ? _mi_segment_page(segment, i) : NULL;
-    bool due = page != NULL && !page->in_use && page->purge_pending && (force || page->purge_at <= now);
-    if (due) {
+    if (page != NULL && page_purge_due(page, now, due)) {
       if (count++ == 0)
         run = i;
       continue;
@@ -423,30 +449,57 @@ static int64_t segment_purge(mi_segment_t *segment, int64_t now, bool force) {
 /* Due purges of an abandoned segment, by whoever looks after it. */
 void _mi_segment_purge_due(mi_segment_t *segment, int64_t now) {
   if (segment->purge_at != 0 && segment->purge_at <= now)
-    segment_purge(segment, now, false);
+    segment_purge(segment, now, MI_DUE);
 }
 
-static void purge_list(mi_segment_list_t *list, int64_t now, bool force, mi_tld_t *tld) {
+static void purge_list(mi_segment_list_t *list, int64_t now, mi_due_t due, mi_tld_t *tld) {
   for (mi_segment_t *s = list->first; s != NULL; s = s->next) {
-    if (s->purge_at == 0 || (!force && s->purge_at > now))
+    if (s->purge_at == 0 || (due != MI_DUE_ALL && s->purge_at > now))
       continue;
-    tld->purge_due = _mi_deadline_min(tld->purge_due, segment_purge(s, now, force));
+    tld->purge_due = _mi_deadline_min(tld->purge_due, segment_purge(s, now, due));
   }
 }
 
-/* Purge what is due (everything when forced); cheap when nothing is. */
-void _mi_segments_purge(mi_tld_t *tld, bool force) {
-  int64_t cache_due = _mi_cache_due(tld);
-  if (!force && tld->purge_due == 0 && cache_due == 0)
-    return;
-  int64_t now = _mi_prim_clock_msecs();
-  if (force || (tld->purge_due != 0 && now >= tld->purge_due)) {
+/* ---- What is due ------------------------------------------------------------ */
+
+/* Free pages are purged, and cached segments unmapped, by their thread on
+ * its slow paths once their delay has passed: mialloc has no thread of its
+ * own.  A thread that comes back after a pause longer than the purge delay
+ * (it slept, or worked without allocating) puts off, once, what came due
+ * meanwhile, by one more delay of its kind: it is about to use that memory
+ * again, most likely, and purging or unmapping it just then only makes it
+ * fault the memory back in (as rptest's rounds did, each after a pause of
+ * a second or two).  The memory was resident all through the pause
+ * anyway; if the thread does not take it, it goes one delay later.  An
+ * explicit mi_collect does what is due at once. */
+static void segments_due_work(mi_tld_t *tld, int64_t now, mi_due_t due) {
+  if (due == MI_DUE_ALL || (tld->purge_due != 0 && now >= tld->purge_due)) {
     tld->purge_due = 0;
-    purge_list(&tld->small_free, now, force, tld);
-    purge_list(&tld->medium_free, now, force, tld);
+    purge_list(&tld->small_free, now, due, tld);
+    purge_list(&tld->medium_free, now, due, tld);
   }
-  if (force || (cache_due != 0 && now >= cache_due))
-    _mi_cache_collect(tld, now, force);
+  int64_t cache_due = _mi_cache_due(tld);
+  if (due == MI_DUE_ALL || (cache_due != 0 && now >= cache_due))
+    _mi_cache_collect(tld, now, due);
+}
+
+/* Purge what is due (everything when forced): mi_collect.  Cheap when
+ * nothing is. */
+void _mi_segments_purge(mi_tld_t *tld, bool force) {
+  if (!force && tld->purge_due == 0 && _mi_cache_due(tld) == 0)
+    return;
+  segments_due_work(tld, _mi_prim_clock_msecs(), force ? MI_DUE_ALL : MI_DUE);
+}
+
+/* The same on a slow path that needs a page or a segment (page.c), by a
+ * thread that may be back from a pause. */
+void _mi_segments_due_work(mi_tld_t *tld) {
+  int64_t now = _mi_prim_clock_msecs();
+  long delay = _mi_option_get_fast(mi_option_purge_delay);
+  bool back = tld->active_at != 0 && delay > 0 && now - tld->active_at > delay;
+  tld->active_at = now;
+  if (tld->purge_due != 0 || _mi_cache_due(tld) != 0)
+    segments_due_work(tld, now, back ? MI_DUE_BACK : MI_DUE);
 }
 
 /* ---- abandonment and taking over ------------------------------------------ */

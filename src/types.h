@@ -136,6 +136,7 @@ typedef struct mi_page_s {
   uint8_t is_purged : 1;   /* its memory was given back to the OS */
   uint8_t purge_pending : 1;
   uint8_t is_guarded : 1;  /* a secure build's guard page follows its blocks (segment.c) */
+  uint8_t purge_deferred : 1; /* its purge was put off once: the thread came back from a pause (segment.c) */
   uint8_t backing;         /* of a backing heap, or abandoned: never released
                               with live blocks (mi_heap_destroy releases the
                               pages of other heaps), so that other threads
@@ -184,6 +185,8 @@ typedef struct mi_segment_s {
                                  were freed into it (abandon.c), or 0 */
   size_t purged;           /* bytes currently given back to the OS */
   bool in_free_list;
+  bool deferred;           /* cached: its expiry was put off once (a thread
+                              came back from a pause: segment.c) */
   bool kept;               /* memory the program handed over, or huge OS
                               pages reserved (arena.c, cache.c): never
                               purged, moved, resized or unmapped, but kept
@@ -292,6 +295,10 @@ typedef struct mi_tld_s {
   mi_segment_list_t medium_free;
   mi_segment_list_t all;          /* every segment owned by this thread */
   int64_t purge_due;              /* earliest pending purge, or 0 */
+  int64_t active_at;              /* msecs of its last look at what is due
+                                     on a slow path, or 0 (none yet): a
+                                     longer gap than the purge delay is a
+                                     pause (segment.c, "What is due") */
   struct mi_segment_s *cache[MI_TLD_CACHE_SLOTS]; /* free segments kept for this thread (cache.c) */
   int64_t cache_due;              /* the earliest of their expiries, or 0 */
   unsigned long long heartbeat;   /* calls of the deferred-free callback */

@@ -5,7 +5,8 @@
  *     block alive.  Their free pages must be purged on the purge delay once
  *     any thread allocates on a slow path; when the last blocks are freed
  *     (from another thread), the segments must go too, through the segment
- *     cache and its delay.
+ *     cache and its delay (once more, as the thread looks after a pause:
+ *     tests/pause.c).
  *  2. Threads come and go, ten at a time, 2000 in all, each leaving one
  *     128-byte block in a shared table and freeing an older one (the mleak
  *     benchmark's pattern): mialloc's committed memory and the RSS must stay
@@ -179,6 +180,10 @@ static void exited_threads(void) {
   slow_path_work(6500);
   sleep_ms(delay * mi_option_get(mi_option_arena_purge_mult) + 4 * delay + 20);
   slow_path_work(7500);
+  /* back from a pause, the thread gives what expired meanwhile one more
+   * delay (tests/pause.c); after that it goes */
+  sleep_ms(delay * mi_option_get(mi_option_arena_purge_mult) + 4 * delay + 20);
+  slow_path_work(8000);
   size_t released = committed();
   expect(released <= base_commit + 6 * MiB, "committed once the survivors were freed",
          released > base_commit ? released - base_commit : 0,

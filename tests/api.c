@@ -1440,6 +1440,53 @@ START_TEST(huge_block_again_takes_no_lock) {
 }
 END_TEST
 
+static size_t committed_now(void) {
+  size_t current = 0;
+  mi_process_info(NULL, NULL, NULL, NULL, NULL, &current, NULL, NULL);
+  return current;
+}
+
+/* A page for a new size class is taken where the memory is still resident
+ * (a page freed but not purged yet), before a purged one of the same
+ * segment, which would be faulted in afresh: committed memory stays. */
+START_TEST(new_page_taken_where_memory_is_resident) {
+  enum { N = 840, SIZE = 3000 }; /* about 40 pages of 64 KiB */
+  static void *p[N];
+  long delay = mi_option_get(mi_option_purge_delay);
+  mi_option_set(mi_option_purge_delay, 10);
+  for (int i = 0; i < N; i++) {
+    p[i] = mi_malloc(SIZE);
+    ck_assert_ptr_nonnull(p[i]);
+    memset(p[i], 1, SIZE);
+  }
+  /* the blocks of the lower half of the pages are freed and purged ... */
+  uintptr_t first = (uintptr_t)p[0] >> 16, last = (uintptr_t)p[N - 1] >> 16, middle = first + (last - first) / 2;
+  for (int i = 0; i < N; i++)
+    if (((uintptr_t)p[i] >> 16) <= middle) {
+      mi_free(p[i]);
+      p[i] = NULL;
+    }
+  struct timespec pause = {0, 50 * 1000 * 1000};
+  nanosleep(&pause, NULL);
+  mi_collect(false);
+  /* ... those of the upper half freed only now: resident, their purge pending */
+  for (int i = 0; i < N; i++)
+    mi_free(p[i]);
+  size_t before = committed_now();
+  for (int i = 0; i < 200; i++) { /* 5000-byte blocks: about 16 pages */
+    p[i] = mi_malloc(5000);
+    ck_assert_ptr_nonnull(p[i]);
+    memset(p[i], 2, 5000);
+  }
+  size_t after = committed_now();
+  for (int i = 0; i < 200; i++)
+    mi_free(p[i]);
+  mi_option_set(mi_option_purge_delay, delay);
+  ck_assert_msg(after <= before, "%zu KiB committed afresh for pages where resident ones were free",
+                (after - before) / KiB);
+}
+END_TEST
+
 START_TEST(register_output_default) {
   /* with no explicit output function, statistics go to the registered one */
   static struct capture cap;
@@ -1629,6 +1676,7 @@ static Suite *runtime_suite(void) {
   ADD(s, "mi_stats_reset: calls count from zero", stats_reset_counts_from_zero);
   ADD(s, "mi_stats: a released page's waiting blocks are no allocations", stats_released_page_counts_handed_blocks_only);
   ADD(s, "a huge block allocated and freed again takes no process-wide lock", huge_block_again_takes_no_lock);
+  ADD(s, "a new page is taken where the memory is resident", new_page_taken_where_memory_is_resident);
   ADD(s, "register_output receives default output", register_output_default);
   ADD(s, "process_info reports elapsed time and rss", process_info_nonzero);
   ADD(s, "mi_version equals MIALLOC_VERSION", version_matches_header);

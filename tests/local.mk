@@ -20,6 +20,8 @@
 #   rss        memory goes back to the OS after a heavy phase is freed
 #   abandoned  ... and that of exited threads too, with no mi_collect;
 #              short-lived threads reuse each other's segments
+#   pause      a thread back from a pause uses its memory again: what came
+#              due meanwhile is purged or unmapped one delay later, once
 #   limit.sh   a reservation with fresh mappings refused: ENOMEM at its end
 #   options.sh bad and extreme option values: parsed, range-checked, warned
 #   errors.sh  errors printed (corruption always), named, counted, fatal
@@ -67,7 +69,7 @@ TESTS += %reldir%/api %reldir%/misuse %reldir%/api-compat %reldir%/addrmap %reld
 else
 TESTS += %reldir%/no-check.sh
 endif
-check_PROGRAMS += %reldir%/stress %reldir%/fork %reldir%/fork-stdio %reldir%/fork-signal %reldir%/thread-fail %reldir%/rss %reldir%/abandoned %reldir%/limit %reldir%/track
+check_PROGRAMS += %reldir%/stress %reldir%/fork %reldir%/fork-stdio %reldir%/fork-signal %reldir%/thread-fail %reldir%/rss %reldir%/abandoned %reldir%/pause %reldir%/limit %reldir%/track
 check_PROGRAMS += %reldir%/stats-prog
 check_PROGRAMS += %reldir%/mimalloc-v3
 check_PROGRAMS += %reldir%/hugepages-prog
@@ -149,6 +151,9 @@ check_PROGRAMS += %reldir%/options %reldir%/errors
 %canon_reldir%_abandoned_LDFLAGS = $(AM_LDFLAGS) -pthread
 %canon_reldir%_abandoned_LDADD = src/libmialloc.la
 
+%canon_reldir%_pause_SOURCES = %reldir%/pause.c
+%canon_reldir%_pause_LDADD = src/libmialloc.la
+
 %canon_reldir%_stats_prog_SOURCES = %reldir%/stats-prog.c
 %canon_reldir%_stats_prog_CFLAGS = $(AM_CFLAGS) -pthread
 %canon_reldir%_stats_prog_LDFLAGS = $(AM_LDFLAGS) -pthread
@@ -192,6 +197,7 @@ TESTS += \
 	%reldir%/thread-fail \
 	%reldir%/rss \
 	%reldir%/abandoned \
+	%reldir%/pause \
 	%reldir%/limit.sh \
 	%reldir%/options.sh \
 	%reldir%/errors.sh \
