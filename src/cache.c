@@ -193,57 +193,52 @@ static mi_segment_t *segment_resize(mi_segment_t *segment, size_t size) {
 
 /* ---- the thread's own cache, before the process-wide one ------------------------ */
 
+/* A segment leaves the thread's cache for the process-wide one. */
+static void tld_cache_evict(mi_segment_t *segment) {
+  if (!cache_push(segment))
+    segment_release(segment);
+}
+
 /* Keeps a free segment for the thread, without a lock (types.h:
- * MI_TLD_CACHE_SLOTS): one-chunk segments, and of the larger ones of huge
- * blocks the last one only, so that a thread that allocates and frees a
- * huge block over and over takes no lock (_mi_cache_take); the one before
- * goes on to the process-wide cache, as the oldest does when all slots are
- * taken. */
+ * MI_TLD_CACHE_SLOTS): one-chunk segments in its slots (the oldest goes on
+ * to the process-wide cache when all are taken), and of the larger ones of
+ * huge blocks the last one only (the one before goes on), so that a thread
+ * that allocates and frees a huge block over and over takes no lock
+ * (_mi_cache_take). */
 static bool tld_cache_push(mi_tld_t *tld, mi_segment_t *segment) {
   int64_t delay = cache_delay();
-  bool huge = segment->size != MI_SEGMENT_SIZE;
   if (delay == 0 || segment->size > MI_CACHE_BYTES / 4)
     return false;
   segment->purge_at = _mi_deadline_after(_mi_prim_clock_msecs(), delay < 0 ? 0 : delay);
   segment->deferred = false;
   segment->thread_id = 0;
-  size_t free_slot = MI_TLD_CACHE_SLOTS;
-  for (;;) {
-    size_t oldest = 0, evict = MI_TLD_CACHE_SLOTS;
+  mi_segment_t **slot = &tld->cache_huge;
+  if (segment->size == MI_SEGMENT_SIZE) {
+    size_t pick = 0; /* a free slot, else the oldest */
     for (size_t i = 0; i < MI_TLD_CACHE_SLOTS; i++) {
-      mi_segment_t *s = tld->cache[i];
-      if (s == NULL)
-        free_slot = i;
-      else if (huge && s->size != MI_SEGMENT_SIZE)
-        evict = i; /* the thread's huge one before */
-      else if (tld->cache[oldest] == NULL || s->purge_at < tld->cache[oldest]->purge_at)
-        oldest = i;
-    }
-    if (evict == MI_TLD_CACHE_SLOTS) {
-      if (free_slot < MI_TLD_CACHE_SLOTS)
+      if (tld->cache[i] == NULL) {
+        pick = i;
         break;
-      evict = oldest; /* all slots hold one */
+      }
+      if (tld->cache[i]->purge_at < tld->cache[pick]->purge_at)
+        pick = i;
     }
-    mi_segment_t *evicted = tld->cache[evict];
-    tld->cache[evict] = NULL;
-    free_slot = evict;
-    if (!cache_push(evicted))
-      segment_release(evicted);
+    slot = &tld->cache[pick];
   }
-  tld->cache[free_slot] = segment;
+  if (*slot != NULL)
+    tld_cache_evict(*slot);
+  *slot = segment;
   if (delay > 0)
     tld->cache_due = _mi_deadline_min(tld->cache_due, segment->purge_at);
   return true;
 }
 
-/* The slot of the thread's cached segment that best fits, or
- * MI_TLD_CACHE_SLOTS if none does.  Pages (FIT_AT_LEAST) take one-chunk
- * segments only: the thread's huge one, split, would waste what the
- * process-wide cache may have in one chunk. */
+/* The slot of the thread's cached one-chunk segment that best fits, or
+ * MI_TLD_CACHE_SLOTS if none does. */
 static size_t tld_cache_find(const mi_tld_t *tld, size_t size, cache_fit_t fit) {
   size_t best = MI_TLD_CACHE_SLOTS;
   for (size_t i = 0; i < MI_TLD_CACHE_SLOTS; i++)
-    if (tld->cache[i] != NULL && (fit != FIT_AT_LEAST || tld->cache[i]->size == MI_SEGMENT_SIZE) &&
+    if (tld->cache[i] != NULL &&
         cache_better(tld->cache[i]->size, best < MI_TLD_CACHE_SLOTS ? tld->cache[best]->size : 0, size, fit))
       best = i;
   return best;
@@ -264,23 +259,27 @@ static bool cache_expired(mi_segment_t *segment, int64_t now, mi_due_t due) {
   return _mi_deadline_due(&segment->purge_at, &segment->deferred, now, due, cache_delay());
 }
 
-/* Releases the thread's cached segments that expired (all with
- * MI_DUE_ALL), or with `flush` hands all of them to the process-wide cache
- * (thread exit). */
+/* The thread's cached segment in `slot`, if it expired (any with
+ * MI_DUE_ALL), is released, or with `flush` handed to the process-wide
+ * cache (thread exit); the expiry of one that stays, or 0. */
+static int64_t tld_slot_collect(mi_segment_t **slot, int64_t now, mi_due_t due, bool flush) {
+  mi_segment_t *s = *slot;
+  if (s == NULL)
+    return 0;
+  if (!flush && !cache_expired(s, now, due))
+    return s->purge_at;
+  *slot = NULL;
+  if (due == MI_DUE_ALL || !flush)
+    segment_release(s);
+  else
+    tld_cache_evict(s);
+  return 0;
+}
+
 static void tld_cache_collect(mi_tld_t *tld, int64_t now, mi_due_t due, bool flush) {
-  int64_t next = 0;
-  for (size_t i = 0; i < MI_TLD_CACHE_SLOTS; i++) {
-    mi_segment_t *s = tld->cache[i];
-    if (s == NULL)
-      continue;
-    if (flush || cache_expired(s, now, due)) {
-      tld->cache[i] = NULL;
-      if (due == MI_DUE_ALL || !flush || !cache_push(s))
-        segment_release(s);
-    } else {
-      next = _mi_deadline_min(next, s->purge_at);
-    }
-  }
+  int64_t next = tld_slot_collect(&tld->cache_huge, now, due, flush);
+  for (size_t i = 0; i < MI_TLD_CACHE_SLOTS; i++)
+    next = _mi_deadline_min(next, tld_slot_collect(&tld->cache[i], now, due, flush));
   tld->cache_due = next;
 }
 
@@ -409,20 +408,16 @@ static mi_segment_t *reserve_pop(size_t size) {
  * small, medium or large blocks; for a huge block at least `size` (up to
  * twice that, or resized to it). */
 mi_segment_t *_mi_cache_take(mi_tld_t *tld, size_t size, bool huge) {
-  if (huge) {
-    /* the thread's last huge segment, when it has the size asked for (the same
-     * block again): without a lock; otherwise it joins the process-wide
-     * cache, where the closest fit among all of them is looked for */
-    for (size_t i = 0; i < MI_TLD_CACHE_SLOTS; i++) {
-      mi_segment_t *s = tld->cache[i];
-      if (s == NULL || s->size == MI_SEGMENT_SIZE)
-        continue;
-      if (s->size == size)
-        return tld_cache_take(tld, i);
-      tld->cache[i] = NULL;
-      if (!cache_push(s))
-        segment_release(s);
-    }
+  if (huge && tld->cache_huge != NULL) {
+    /* the thread's last huge segment, when it has the size asked for (the
+     * same block again): without a lock; otherwise it joins the
+     * process-wide cache, where the closest fit among all of them is
+     * looked for */
+    mi_segment_t *s = tld->cache_huge;
+    tld->cache_huge = NULL;
+    if (s->size == size)
+      return s;
+    tld_cache_evict(s);
   }
   cache_fit_t fit = huge ? FIT_NEAR : FIT_AT_LEAST;
   mi_segment_t *segment = tld_cache_take(tld, tld_cache_find(tld, size, fit));

@@ -255,12 +255,12 @@ typedef struct mi_stats_s {
 
 /* Free one-chunk segments (pages of small, medium and large blocks) a
  * thread keeps for itself before the process-wide cache: reuse without the
- * cache's lock.  Of the larger ones, of huge blocks, only the last one a
- * thread freed, and only for a block of the same size again: any other
- * request sends it to the process-wide cache, where the closest fit among
- * all of them is looked for (kept per thread and taken when they fitted at
- * all, they fitted worse: bench/largewin faulted in half as many pages
- * again; 6 % more with one per thread). */
+ * cache's lock.  Of the larger ones, of huge blocks, it keeps only the last
+ * one it freed (cache_huge), and only for a block of the same size again:
+ * any other request sends it to the process-wide cache, where the closest
+ * fit among all of them is looked for (kept per thread and taken when they
+ * fitted at all, they fitted worse: bench/largewin faulted in half as many
+ * pages again; 6 % more with one per thread). */
 #define MI_TLD_CACHE_SLOTS 4
 
 typedef struct mi_segment_list_s {
@@ -299,7 +299,8 @@ typedef struct mi_tld_s {
                                      on a slow path, or 0 (none yet): a
                                      longer gap than the purge delay is a
                                      pause (segment.c, "What is due") */
-  struct mi_segment_s *cache[MI_TLD_CACHE_SLOTS]; /* free segments kept for this thread (cache.c) */
+  struct mi_segment_s *cache[MI_TLD_CACHE_SLOTS]; /* free one-chunk segments kept for this thread (cache.c) */
+  struct mi_segment_s *cache_huge; /* and the last free segment of a huge block, or NULL */
   int64_t cache_due;              /* the earliest of their expiries, or 0 */
   unsigned long long heartbeat;   /* calls of the deferred-free callback */
   bool in_deferred_free;          /* inside that callback */
