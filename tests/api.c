@@ -1408,13 +1408,28 @@ START_TEST(stats_released_page_counts_handed_blocks_only) {
 }
 END_TEST
 
-/* The process-wide locks taken so far by the segment cache (statistics). */
-static long long cache_lock_takes(void) {
+/* A number of the statistics' JSON, after `key`, or -1. */
+static long long stats_number(const char *key) {
   static char buf[1 << 16];
-  const char *key = "\"cache\": {\"taken\": ";
   char *json = mi_stats_get_json(sizeof buf, buf);
   const char *at = json != NULL ? strstr(json, key) : NULL;
   return at != NULL ? strtoll(at + strlen(key), NULL, 10) : -1;
+}
+
+/* The process-wide locks taken so far by the segment cache (statistics). */
+static long long cache_lock_takes(void) {
+  return stats_number("\"cache\": {\"taken\": ");
+}
+
+/* Mappings made, and segments moved or resized, so far (statistics). */
+static long long mappings_and_moves(void) {
+  return stats_number("\"os_mappings\": ") + stats_number("\"segment_moves\": ");
+}
+
+static size_t committed_now(void) {
+  size_t current = 0;
+  mi_process_info(NULL, NULL, NULL, NULL, NULL, &current, NULL, NULL);
+  return current;
 }
 
 /* A thread that allocates and frees a huge block over and over reuses its
@@ -1440,11 +1455,49 @@ START_TEST(huge_block_again_takes_no_lock) {
 }
 END_TEST
 
-static size_t committed_now(void) {
-  size_t current = 0;
-  mi_process_info(NULL, NULL, NULL, NULL, NULL, &current, NULL, NULL);
-  return current;
+/* A huge block that finds only a larger free segment is cut from it, and
+ * the rest stays cached for the next one: no mremap that gives the rest
+ * back to the OS, no new mapping that faults it in again (the pattern of
+ * mimalloc-bench's malloc-large). */
+START_TEST(huge_block_cut_from_a_larger_free_one) {
+  char *big = mi_malloc(24 * MiB); /* a segment of 28 MiB */
+  ck_assert_ptr_nonnull(big);
+  memset(big, 1, 24 * MiB);
+  mi_free(big);
+  long long before = mappings_and_moves();
+  char *a = mi_malloc(6 * MiB);  /* 8 MiB of it, cut */
+  char *b = mi_malloc(14 * MiB); /* the other 20 */
+  ck_assert_ptr_nonnull(a);
+  ck_assert_ptr_nonnull(b);
+  memset(a, 2, 6 * MiB);
+  memset(b, 3, 14 * MiB);
+  long long after = mappings_and_moves();
+  ck_assert_int_ge(before, 0);
+  ck_assert_msg(after == before, "%lld mappings made or segments moved for two blocks that fit in a free one",
+                after - before);
+  ck_assert(a[0] == 2 && a[6 * MiB - 1] == 2 && b[0] == 3 && b[14 * MiB - 1] == 3);
+  mi_free(a);
+  mi_free(b);
 }
+END_TEST
+
+/* Free segments kept for reuse stay in proportion to the memory in use:
+ * at most half of it, or 64 MiB (and the thread's last huge one). */
+START_TEST(free_segments_kept_in_proportion) {
+  enum { N = 12 };
+  size_t base = committed_now();
+  void *p[N];
+  for (int i = 0; i < N; i++) {
+    p[i] = mi_malloc(12 * MiB); /* a segment of 16 MiB each: 192 MiB */
+    ck_assert_ptr_nonnull(p[i]);
+  }
+  for (int i = 0; i < N; i++)
+    mi_free(p[i]);
+  size_t now = committed_now(), kept = now > base ? now - base : 0;
+  ck_assert_msg(kept <= 84 * MiB, "%zu MiB of free segments kept with nothing in use (at most 64 + 16 + 4)",
+                kept / MiB);
+}
+END_TEST
 
 /* A page for a new size class is taken where the memory is still resident
  * (a page freed but not purged yet), before a purged one of the same
@@ -1676,6 +1729,8 @@ static Suite *runtime_suite(void) {
   ADD(s, "mi_stats_reset: calls count from zero", stats_reset_counts_from_zero);
   ADD(s, "mi_stats: a released page's waiting blocks are no allocations", stats_released_page_counts_handed_blocks_only);
   ADD(s, "a huge block allocated and freed again takes no process-wide lock", huge_block_again_takes_no_lock);
+  ADD(s, "a huge block is cut from a larger free segment, the rest kept", huge_block_cut_from_a_larger_free_one);
+  ADD(s, "free segments are kept in proportion to the memory in use", free_segments_kept_in_proportion);
   ADD(s, "a new page is taken where the memory is resident", new_page_taken_where_memory_is_resident);
   ADD(s, "register_output receives default output", register_output_default);
   ADD(s, "process_info reports elapsed time and rss", process_info_nonzero);
