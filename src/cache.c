@@ -123,14 +123,21 @@ static size_t cache_limit(void) {
   return in_use < MI_CACHE_MIN_BYTES ? MI_CACHE_MIN_BYTES : in_use > MI_CACHE_BYTES ? MI_CACHE_BYTES : in_use;
 }
 
-/* Keeps a free segment, until `expire` (0: a delay from now). */
-static bool cache_push_until(mi_segment_t *segment, int64_t expire) {
-  int64_t delay = cache_delay();
+/* May a free segment be cached, the cache's delay being `delay`?  If so,
+ * it gets its expiry, `expire` (0: the delay from now), and no thread. */
+static bool cache_admit(mi_segment_t *segment, int64_t delay, int64_t expire) {
   if (delay == 0 || segment->size > MI_CACHE_BYTES / 4)
     return false;
   segment->purge_at = expire != 0 ? expire : _mi_deadline_after(_mi_prim_clock_msecs(), delay < 0 ? 0 : delay);
   segment->deferred = false;
   segment->thread_id = 0;
+  return true;
+}
+
+/* Keeps a free segment, until `expire` (0: a delay from now). */
+static bool cache_push_until(mi_segment_t *segment, int64_t expire) {
+  if (!cache_admit(segment, cache_delay(), expire))
+    return false;
   /* the newest segment is the likeliest to fit the next request: make room
    * for it by evicting the oldest (at the tail) */
   mi_segment_t *evicted = NULL;
@@ -237,11 +244,8 @@ static void tld_cache_evict(mi_segment_t *segment) {
  * (_mi_cache_take). */
 static bool tld_cache_push(mi_tld_t *tld, mi_segment_t *segment) {
   int64_t delay = cache_delay();
-  if (delay == 0 || segment->size > MI_CACHE_BYTES / 4)
+  if (!cache_admit(segment, delay, 0))
     return false;
-  segment->purge_at = _mi_deadline_after(_mi_prim_clock_msecs(), delay < 0 ? 0 : delay);
-  segment->deferred = false;
-  segment->thread_id = 0;
   mi_segment_t **slot = &tld->cache_huge;
   if (segment->size == MI_SEGMENT_SIZE) {
     size_t pick = 0; /* a free slot, else the oldest */
