@@ -26,11 +26,6 @@ static void heap_init(mi_heap_t *heap, mi_tld_t *tld) {
   for (size_t i = 0; i < MI_DIRECT_COUNT; i++)
     heap->direct[i] = (mi_page_t *)&_mi_page_empty;
   mi_assert(_mi_bin(MI_DIRECT_SIZE_MAX) == MI_SMALL_BIN_MAX);
-  heap->bin_of[0] = 1; /* malloc(0): the smallest block */
-  for (uint8_t bin = 1; bin <= MI_SMALL_BIN_MAX; bin++) {
-    size_t from = bin == 1 ? 1 : _mi_bin_size((uint8_t)(bin - 1)) + 1;
-    memset(&heap->bin_of[from], bin, _mi_bin_size(bin) - from + 1);
-  }
   for (size_t bin = 1; bin < MI_BIN_COUNT; bin++)
     heap->bins[bin].block_size = bin < MI_BIN_HUGE ? _mi_bin_size((uint8_t)bin) : MI_LARGE_OBJ_MAX + 1;
   heap->tld = tld;

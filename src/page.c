@@ -34,13 +34,17 @@ mi_page_queue_t *_mi_heap_queue_of(mi_heap_t *heap, const mi_page_t *page) {
   return &heap->bins[(page->flags & MI_PAGE_IN_FULL) ? MI_BIN_FULL : page->bin];
 }
 
-/* Point the direct entry of a small bin at the queue's first page. */
+/* Point the direct entries of a small bin's sizes at the queue's first page
+ * (size 0 is the smallest bin's). */
 void _mi_heap_direct_update(mi_heap_t *heap, mi_page_queue_t *pq) {
   size_t bin = (size_t)(pq - heap->bins);
   if (bin > MI_SMALL_BIN_MAX)
     return;
   /* in the counting mode (stats.c) every small malloc takes the slow path */
-  heap->direct[bin] = pq->first != NULL && !_mi_stats_counting ? pq->first : (mi_page_t *)&_mi_page_empty;
+  mi_page_t *page = pq->first != NULL && !_mi_stats_counting ? pq->first : (mi_page_t *)&_mi_page_empty;
+  size_t from = bin == 1 ? 0 : _mi_bin_size((uint8_t)(bin - 1)) + 1;
+  for (size_t size = from; size <= _mi_bin_size((uint8_t)bin); size++)
+    heap->direct[size] = page;
 }
 
 void _mi_page_queue_push(mi_heap_t *heap, mi_page_queue_t *pq, mi_page_t *page) {

@@ -9,9 +9,6 @@
 /* ---- layout ------------------------------------------------------------- */
 
 _Static_assert(sizeof(mi_page_t) == (1 << MI_PAGE_SHIFT_IN_SEGMENT), "page descriptor size");
-_Static_assert(offsetof(mi_page_t, local_free) == offsetof(mi_page_t, key) + offsetof(mi_block_t, next) &&
-                   offsetof(mi_block_t, key) == 0,
-               "a local free copies key and local_free into the block");
 _Static_assert(sizeof(void *) != 8 || offsetof(mi_page_t, xthread_free) == 64,
                "cross-thread frees in the second cache line of a page descriptor");
 _Static_assert(sizeof(mi_segment_t) <= MI_SEGMENT_HEADER_SIZE, "segment header size");

@@ -11,8 +11,8 @@
  * a process under an address-space limit (RLIMIT_AS) is charged for what it
  * uses; where it cannot grow (the addresses after it are taken, or the OS
  * cannot resize a mapping), further heaps are mapped on their own. */
-#define MI_HEAP_REGION_FIRST ((size_t)1 << 20) /* 128 heaps */
-/* at most 32768 heaps (2048 in a 32-bit process) */
+#define MI_HEAP_REGION_FIRST ((size_t)1 << 20) /* 64 heaps */
+/* at most 16384 heaps (1024 in a 32-bit process) */
 #define MI_HEAP_REGION_SIZE ((size_t)1 << (MI_INTPTR_SIZE == 8 ? 28 : 24))
 
 /* The sentinel every thread starts on: its direct[] entries are pages

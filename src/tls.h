@@ -84,7 +84,7 @@ mi_heap_t *_mi_tls_key_get(void);
 
 /* Heap memory: fixed-size slots in one reserved region of this instance,
  * so that a pointer can be proven to be one of its heaps by arithmetic. */
-#define MI_HEAP_SLOT_SHIFT 13
+#define MI_HEAP_SLOT_SHIFT 14
 #define MI_HEAP_SLOT_SIZE ((size_t)1 << MI_HEAP_SLOT_SHIFT)
 /* Two plain hidden globals, so that the fast path addresses them directly. */
 extern uintptr_t _mi_heap_region_base mi_decl_hidden;

@@ -3,7 +3,7 @@
  * The picture:
  *
  *   thread --TLS--> mi_heap_t (default heap) ----> mi_tld_t (one per thread)
- *                     | direct[bin_of[size]] -> page with free blocks (fast path)
+ *                     | direct[size]    -> page with free blocks (fast path)
  *                     | bins[bin]       -> queue of pages of one size class
  *                     | full            -> pages without free blocks
  *
@@ -69,7 +69,7 @@
 
 #define MI_DIRECT_SIZE_MAX 1024           /* served by heap->direct[] */
 #define MI_SMALL_BIN_MAX 20              /* _mi_bin(MI_DIRECT_SIZE_MAX) */
-#define MI_DIRECT_COUNT (MI_SMALL_BIN_MAX + 1)
+#define MI_DIRECT_COUNT (MI_DIRECT_SIZE_MAX + 1)
 
 /* Size classes: 16-byte steps up to 128, then four per doubling (at most
  * 25% internal waste, 12.5% on average).  Bin 0 is unused. */
@@ -115,9 +115,8 @@ typedef struct mi_page_s {
   /* hot: the allocation and local-free fast paths touch only these */
   mi_block_t *free;
   uintptr_t key;           /* what freed blocks carry in their first word:
-                              the descriptor's own address.  key and
-                              local_free, side by side, are what a local
-                              free writes into the block, in one copy */
+                              the descriptor's own address (a secret in a
+                              secure build) */
   mi_block_t *local_free;
   uintptr_t owner;         /* thread id when mi_free may push locally without
                               a second look; 0 when flags are set or the page
@@ -316,11 +315,11 @@ typedef struct mi_tld_s {
 } mi_tld_t;
 
 struct mi_heap_s {
-  mi_page_t *direct[MI_DIRECT_COUNT]; /* small bin -> page to allocate from */
-  uint8_t bin_of[MI_DIRECT_SIZE_MAX + 1]; /* size -> its bin: one load, where
-                                           (size + 15) >> 4 would take two
-                                           instructions (the empty heap's
-                                           are all 0: direct[0] is empty) */
+  /* block size (with MI_PADDING) -> the page of its bin to allocate from:
+   * one entry per size, not per bin, so that the fast path finds the page
+   * in one load (size to bin, then bin to page, took two: 8 KiB here
+   * against 1 KiB, and a bin's change writes all its sizes) */
+  mi_page_t *direct[MI_DIRECT_COUNT];
   mi_page_queue_t bins[MI_BIN_COUNT]; /* MI_BIN_FULL holds full pages */
   mi_tld_t *tld;
   uintptr_t thread_id;

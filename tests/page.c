@@ -67,17 +67,25 @@ START_TEST(bins_cover_every_size_with_bounded_waste) {
 }
 END_TEST
 
-/* The fast path's table gives every small size its bin. */
+/* The fast path's table gives every small size the page of its bin: once
+ * every bin has a page, each entry (size 0 is the smallest bin's) points at
+ * a page of the block size of that size's bin, and the entry of a block
+ * just allocated at that block's page. */
 START_TEST(fast_path_table_agrees_with_bins) {
   mi_heap_t *heap = mi_heap_get_default();
-  ck_assert_uint_eq(heap->bin_of[0], 1);
-  for (size_t size = 1; size <= MI_DIRECT_SIZE_MAX; size++)
-    ck_assert_msg(heap->bin_of[size] == _mi_bin(size), "size %zu: bin %u, table %u", size, _mi_bin(size),
-                  heap->bin_of[size]);
+  static void *blocks[MI_DIRECT_SIZE_MAX + 1];
+  for (size_t size = 0; size + MI_PADDING <= MI_DIRECT_SIZE_MAX; size++) {
+    blocks[size] = written(mi_malloc(size));
+    ck_assert_ptr_eq(heap->direct[size + MI_PADDING], page_of(blocks[size]));
+  }
+  for (size_t size = 0; size <= MI_DIRECT_SIZE_MAX; size++) {
+    uint8_t bin = size == 0 ? 1 : _mi_bin(size);
+    ck_assert_msg(heap->direct[size]->block_size == _mi_bin_size(bin), "size %zu: a page of %zu-byte blocks, not %zu",
+                  size, (size_t)heap->direct[size]->block_size, _mi_bin_size(bin));
+  }
   ck_assert_uint_eq(_mi_bin(MI_DIRECT_SIZE_MAX), MI_SMALL_BIN_MAX);
-  void *p = written(mi_malloc(MI_DIRECT_SIZE_MAX - MI_PADDING)); /* the direct entry of the largest small bin */
-  ck_assert_ptr_eq(heap->direct[MI_SMALL_BIN_MAX], page_of(p));
-  mi_free(p);
+  for (size_t size = 0; size + MI_PADDING <= MI_DIRECT_SIZE_MAX; size++)
+    mi_free(blocks[size]);
 }
 END_TEST
 
