@@ -2,7 +2,8 @@
  * mimalloc's users port with: the C++-style mi_new family, the u-forms,
  * heap and aligned variants of rezalloc/recalloc, reserving memory, the
  * region and redirection queries, mi_thread_stats_print_out and the
- * MIMALLOC_ environment names.  Public interface only (mialloc.h). */
+ * MIMALLOC_ environment names; and, where libmialloc defines them, C++'s
+ * operators called from C.  Public interface only (mialloc.h). */
 #define _GNU_SOURCE 1
 
 #include "config.h"
@@ -10,8 +11,10 @@
 #include "mialloc.h"
 
 #include <check.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -240,6 +243,53 @@ START_TEST(thread_stats) {
 }
 END_TEST
 
+#if MI_OVERRIDE && !defined(__APPLE__)
+/* C++'s operators by their mangled names (src/override-new.c), called from
+ * C as compiled C++ calls them.  This program has no C++ runtime, so a
+ * failed nothrow form returns NULL and a throwing one aborts.  A
+ * sanitizer's runtime defines the operators too, and comes first. */
+#if SIZE_MAX == UINT64_MAX
+#define MI_SZ "m"
+#else
+#define MI_SZ "j"
+#endif
+void *cxx_new(size_t size) __asm__("_Znw" MI_SZ);
+void *cxx_new_array(size_t size) __asm__("_Zna" MI_SZ);
+void *cxx_new_nothrow(size_t size, const void *nt) __asm__("_Znw" MI_SZ "RKSt9nothrow_t");
+void *cxx_new_aligned(size_t size, size_t alignment) __asm__("_Znw" MI_SZ "St11align_val_t");
+void cxx_delete(void *p) __asm__("_ZdlPv");
+void cxx_delete_array_sized(void *p, size_t size) __asm__("_ZdaPv" MI_SZ);
+void cxx_delete_aligned(void *p, size_t alignment) __asm__("_ZdlPvSt11align_val_t");
+
+static bool sanitizer_loaded(void) {
+  return dlsym(RTLD_DEFAULT, "__asan_init") != NULL || dlsym(RTLD_DEFAULT, "__tsan_init") != NULL;
+}
+
+START_TEST(cxx_operators) {
+  if (sanitizer_loaded())
+    return;
+  void *p = cxx_new(100);
+  ck_assert(mi_is_in_heap_region(p) && mi_usable_size(p) >= 100);
+  cxx_delete(p);
+  void *q = cxx_new_array(0);
+  ck_assert(q != NULL && mi_is_in_heap_region(q));
+  cxx_delete_array_sized(q, 0);
+  p = cxx_new_aligned(100, 4096);
+  ck_assert(mi_is_in_heap_region(p) && (uintptr_t)p % 4096 == 0);
+  cxx_delete_aligned(p, 4096);
+  ck_assert_ptr_null(cxx_new_nothrow(SIZE_MAX / 2, NULL));
+}
+END_TEST
+
+START_TEST(cxx_new_aborts_without_runtime) {
+  if (sanitizer_loaded())
+    raise(SIGABRT); /* the sanitizer's operator would not */
+  void *p = cxx_new(SIZE_MAX / 2);
+  (void)p;
+}
+END_TEST
+#endif
+
 /* MIMALLOC_<NAME> is read when MIALLOC_<NAME> is unset (mialloc.3);
  * main runs this program again with the environment of with_mimalloc_env. */
 START_TEST(mimalloc_environment) {
@@ -302,6 +352,10 @@ int main(int argc, char **argv) {
   ADD(s, "mi_new and its forms", new_family, 0);
   ADD(s, "mi_new aborts without a new handler", new_aborts_without_handler, SIGABRT);
   ADD(s, "mi_new_n aborts on an overflowing count", new_n_overflow_aborts, SIGABRT);
+#if MI_OVERRIDE && !defined(__APPLE__)
+  ADD(s, "C++'s operators from libmialloc", cxx_operators, 0);
+  ADD(s, "its operator new aborts without a C++ runtime", cxx_new_aborts_without_runtime, SIGABRT);
+#endif
   ADD(s, "the u-forms report the usable size", u_forms, 0);
   ADD(s, "other systems' names", other_names, 0);
   ADD(s, "heap and aligned rezalloc/recalloc", heap_and_aligned_variants, 0);

@@ -1,8 +1,11 @@
 // cxx-new.cpp - C++'s operator new and delete on mialloc, every form, as a
 // C++ program uses them; and the STL allocators of mialloc.hpp.  Built
-// twice (tests/local.mk): linked with libmialloc-cxx, and (with
+// three times (tests/local.mk): linked with libmialloc-cxx; (with
 // MI_TEST_HEADER) including mialloc-new-delete.h and linked with
-// libmialloc only.  Exit status: 0 pass, 1 fail.
+// libmialloc only; and (with MI_TEST_OVERRIDE, where libmialloc overrides
+// malloc on ELF) linked with libmialloc only, whose own operators
+// (src/override-new.c) leave the handler and the throwing to the C++
+// runtime's.  Exit status: 0 pass, 1 fail, 77 skip.
 #include <mialloc.hpp>
 #if defined(MI_TEST_HEADER)
 #include <mialloc-new-delete.h>
@@ -52,7 +55,8 @@ static bool ours(const void *p, std::size_t n, std::size_t al) {
 }
 
 // The operators the program calls are those under test: from
-// libmialloc-cxx, or from this program (the header), not libstdc++'s.
+// libmialloc-cxx, from this program (the header) or from libmialloc, not
+// libstdc++'s.
 static void check_definitions() {
   void *(*plain)(std::size_t) = &::operator new;
   void (*del)(void *) noexcept = &::operator delete;
@@ -61,6 +65,14 @@ static void check_definitions() {
   CHECK(dladdr(reinterpret_cast<void *>(&check_definitions), &self) != 0);
 #if defined(MI_TEST_HEADER)
   CHECK(found.dli_fbase == self.dli_fbase);
+#elif defined(MI_TEST_OVERRIDE)
+  // libmialloc.so.0, or linked in from libmialloc.a (--disable-shared)
+  void *shared = dlopen("libmialloc.so.0", RTLD_LAZY | RTLD_NOLOAD);
+  const char *lib = shared != nullptr ? "libmialloc.so" : nullptr;
+  if (lib != nullptr)
+    CHECK(found.dli_fname != nullptr && std::strstr(found.dli_fname, lib) != nullptr);
+  else
+    CHECK(found.dli_fbase == self.dli_fbase);
 #else
   // libmialloc-cxx.so.0 when it is loaded; linked in from libmialloc-cxx.a
   // (--disable-shared) otherwise
@@ -70,9 +82,14 @@ static void check_definitions() {
   else
     CHECK(found.dli_fbase == self.dli_fbase);
 #endif
+#if defined(MI_TEST_OVERRIDE)
+  const char *del_lib = "libmialloc.so";
+#else
+  const char *del_lib = "libmialloc-cxx";
+#endif
   CHECK(dladdr(reinterpret_cast<void *>(del), &found) != 0 &&
         (found.dli_fbase == self.dli_fbase ||
-         (found.dli_fname != nullptr && std::strstr(found.dli_fname, "libmialloc-cxx") != nullptr)));
+         (found.dli_fname != nullptr && std::strstr(found.dli_fname, del_lib) != nullptr)));
 }
 
 static void check_forms() {
@@ -263,7 +280,7 @@ static void check_stl_allocators() {
 int main() {
 #if !defined(MI_TEST_HEADER)
   if (sanitizer_loaded()) {
-    std::printf("cxx-new: SKIP: the sanitizer's operator new comes before libmialloc-cxx's\n");
+    std::printf("cxx-new: SKIP: the sanitizer's operator new comes before mialloc's\n");
     return 77;
   }
 #endif

@@ -1,8 +1,10 @@
 #!/bin/sh
 # exports.sh - the functions libmialloc.so exports must be exactly those
 # declared in include/mialloc.h, plus the libc allocation functions when the
-# library overrides malloc (MIALLOC_OVERRIDE=1) on an ELF system.  Reads an
-# ELF shared library or a macOS dylib (with an NM that knows Mach-O).
+# library overrides malloc (MIALLOC_OVERRIDE=1) on an ELF system, and then
+# C++'s operators new and delete under their mangled names, size_t mangled
+# as the library's ELF class says (src/override-new.c).  Reads an ELF shared
+# library or a macOS dylib (with an NM that knows Mach-O).
 #
 # Environment:
 #   srcdir            top source directory (default: the parent of this script's)
@@ -101,6 +103,15 @@ case $magic in
 cffaedfe | feedfacf) format=mach-o nm_flags=-g ;;
 *) format=elf nm_flags=-D ;;
 esac
+# ELF: 32 or 64 bits (EI_CLASS), which is how size_t is mangled: unsigned
+# int (j) or unsigned long (m); x32 is a 32-bit class
+bits=
+if test $format = elf; then
+  case $(od -An -tx1 -j4 -N1 "$MIALLOC_LIB" | tr -d ' \n') in
+  01) bits=32 sz=j ;;
+  02) bits=64 sz=m ;;
+  esac
+fi
 if ! $NM $nm_flags --defined-only "$MIALLOC_LIB" >"$tmp/nm.out" 2>"$tmp/nm.err"; then
   echo "$me: ERROR: $NM $nm_flags --defined-only $MIALLOC_LIB failed:"
   cat "$tmp/nm.err"
@@ -129,6 +140,23 @@ if test "${MIALLOC_OVERRIDE:-0}" = 1 && test $format = elf; then
   fi
   # glibc's internal entry points, whichever of them the library provides
   grep '^__libc_' "$tmp/exported" >>"$tmp/expected"
+  # C++'s operators: new and new[] (plain, nothrow, aligned, aligned
+  # nothrow), delete and delete[] (plain, nothrow, sized, aligned, aligned
+  # nothrow, sized aligned)
+  if test -z "$bits"; then
+    echo "$me: ERROR: cannot tell the ELF class of $MIALLOC_LIB"
+    exit 99
+  fi
+  for op in nw na; do
+    for form in "" RKSt9nothrow_t St11align_val_t St11align_val_tRKSt9nothrow_t; do
+      echo "_Z$op$sz$form"
+    done
+  done >>"$tmp/expected"
+  for op in dl da; do
+    for form in "" RKSt9nothrow_t $sz St11align_val_t St11align_val_tRKSt9nothrow_t ${sz}St11align_val_t; do
+      echo "_Z${op}Pv$form"
+    done
+  done >>"$tmp/expected"
   sort -u "$tmp/expected" -o "$tmp/expected"
 fi
 
@@ -148,11 +176,13 @@ if test -s "$tmp/extra"; then
 fi
 # the Debian symbols file lists the same set (the git tree only: debian/
 # is not in the release tarball); its list assumes the default override on
-# glibc, as Debian builds it (a musl build has no glibc interfaces)
+# glibc, as Debian builds it (a musl build has no glibc interfaces), and
+# tags the names that hold size_t with the architecture bits they are for
 symbols="$srcdir/debian/libmialloc0.symbols"
 if test -f "$symbols" && test "${MIALLOC_OVERRIDE:-0}" = 1 && test $format = elf &&
   test "${MIALLOC_GLIBC_API:-0}" = 1; then
-  sed -n 's/^ \([A-Za-z_0-9]*\)@Base .*/\1/p' "$symbols" | sort -u >"$tmp/symbols"
+  sed -n -e 's/^ \([A-Za-z_0-9]*\)@Base .*/\1/p' -e "s/^ (arch-bits=$bits)\([A-Za-z_0-9]*\)@Base .*/\1/p" \
+    "$symbols" | sort -u >"$tmp/symbols"
   if ! cmp -s "$tmp/symbols" "$tmp/exported"; then
     echo "$me: FAIL: $symbols differs from the library's exports (< symbols file, > library):"
     diff "$tmp/symbols" "$tmp/exported" | grep '^[<>]' | sed 's/^/  /'

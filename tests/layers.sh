@@ -18,7 +18,7 @@
 #   13  alloc-aligned                      aligned allocation
 #   14  alloc realloc                      the malloc family; resizing
 #   15  alloc-new                          C++'s rules: the new handler
-#   16  override override-darwin           libc's names
+#   16  override override-new override-darwin  libc's names, C++'s operators
 #   17  override-glibc                     glibc's own interfaces (mallinfo, ...)
 #   18  zone                               the macOS malloc zone
 #
@@ -54,7 +54,7 @@ $NM -A -P $objects 2>/dev/null | awk -v me="$me" '
   BEGIN {
     n = split("unix:0 linux:0 darwin:0 options:1 stats:2 os:3 addrmap:4 cache:5 abandon:5 " \
               "arena:6 segment:6 page:7 tls:8 stats-print:9 process:10 heap:11 free:12 heap-usage:12 " \
-              "alloc-aligned:13 alloc:14 realloc:14 alloc-new:15 compat-v3:15 override:16 override-darwin:16 " \
+              "alloc-aligned:13 alloc:14 realloc:14 alloc-new:15 compat-v3:15 override:16 override-new:16 override-darwin:16 " \
               "override-glibc:17 zone:18", table, " ")
     for (i = 1; i <= n; i++) { split(table[i], kv, ":"); layer[kv[1]] = kv[2] + 0 }
   }

@@ -37,7 +37,11 @@
 #              (skips without matplotlib)
 #   cxx-new    C++'s operator new and delete, every form, and mialloc.hpp's
 #   cxx-new-header  allocators: linked with libmialloc-cxx, and with
-#              mialloc-new-delete.h included (when configure found C++)
+#   cxx-new-override  mialloc-new-delete.h included (when configure found
+#              C++); and linked with libmialloc alone, whose override
+#              defines them (ELF)
+#   cxx-replace  a program that replaces operator new(size) and delete(p)
+#              only gets every other form through them (ELF override)
 #   glibc.sh   glibc's mallinfo2, malloc_trim, malloc_stats, malloc_info and
 #              mallopt report mialloc's memory (tests/glibc-api.c linked,
 #              preloaded, and python3's ctypes)
@@ -95,7 +99,7 @@ check_PROGRAMS += %reldir%/options %reldir%/errors
 
 %canon_reldir%_api_compat_SOURCES = %reldir%/api-compat.c
 %canon_reldir%_api_compat_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-%canon_reldir%_api_compat_LDADD = src/libmialloc.la $(CHECK_LIBS)
+%canon_reldir%_api_compat_LDADD = src/libmialloc.la $(CHECK_LIBS) $(DL_LIBS)
 
 %canon_reldir%_internal_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/src -DMIALLOC_BUILD
 %canon_reldir%_internal_cflags = $(AM_CFLAGS) $(CHECK_CFLAGS) -pthread
@@ -170,12 +174,23 @@ endif
 if MI_CXX
 check_PROGRAMS += %reldir%/cxx-new %reldir%/cxx-new-header
 TESTS += %reldir%/cxx-new %reldir%/cxx-new-header
+if MI_OVERRIDE
+if !MI_DARWIN
+check_PROGRAMS += %reldir%/cxx-new-override %reldir%/cxx-replace
+TESTS += %reldir%/cxx-new-override %reldir%/cxx-replace
+endif
+endif
 endif
 %canon_reldir%_cxx_new_SOURCES = %reldir%/cxx-new.cpp
 %canon_reldir%_cxx_new_LDADD = src/libmialloc-cxx.la src/libmialloc.la $(DL_LIBS)
 %canon_reldir%_cxx_new_header_SOURCES = %reldir%/cxx-new.cpp
 %canon_reldir%_cxx_new_header_CPPFLAGS = $(AM_CPPFLAGS) -DMI_TEST_HEADER
 %canon_reldir%_cxx_new_header_LDADD = src/libmialloc.la $(DL_LIBS)
+%canon_reldir%_cxx_new_override_SOURCES = %reldir%/cxx-new.cpp
+%canon_reldir%_cxx_new_override_CPPFLAGS = $(AM_CPPFLAGS) -DMI_TEST_OVERRIDE
+%canon_reldir%_cxx_new_override_LDADD = src/libmialloc.la $(DL_LIBS)
+%canon_reldir%_cxx_replace_SOURCES = %reldir%/cxx-replace.cpp
+%canon_reldir%_cxx_replace_LDADD = src/libmialloc.la
 
 %canon_reldir%_limit_SOURCES = %reldir%/limit.c
 %canon_reldir%_limit_LDADD = src/libmialloc.la

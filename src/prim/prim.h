@@ -91,6 +91,9 @@ bool _mi_prim_getenv(const char *name, char *buf, size_t size);
 bool _mi_prim_malloc_defined_with(const void *own);
 /* The address of a function of the process by its C name (dlsym), or NULL. */
 void *_mi_prim_symbol(const char *name);
+/* The next definition of a function after the one in mialloc's own object
+ * (dlsym RTLD_NEXT: the one mialloc's replaces), or NULL. */
+void *_mi_prim_next_symbol(const char *name);
 /* Random bits for cookies; never fails (falls back to time and addresses). */
 uintptr_t _mi_prim_random(void);
 

@@ -119,6 +119,13 @@ void *_mi_prim_symbol(const char *name) {
   return p;
 }
 
+void *_mi_prim_next_symbol(const char *name) {
+  int err = errno;
+  void *p = dlsym(RTLD_NEXT, name);
+  errno = err;
+  return p;
+}
+
 int64_t _mi_prim_clock_msecs(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
