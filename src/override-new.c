@@ -142,19 +142,24 @@ __attribute__((noinline, cold)) static void (*runtime_form(const char *name))(vo
 /* Each form: NAME its mangled name, the test of its base, mialloc's
  * allocation or free, and (out of line, cold) the runtime's form or the
  * base for a replaced base.  PARAMS, ARGS: its parameters and the call's
- * arguments; FN_T: its type. */
-#define MI_FORM(fn, name, ret, params, args, fn_t, ours, direct, base_call) \
-  __attribute__((noinline, cold)) static ret fn##_replaced params {         \
-    fn_t form = (fn_t)runtime_form(name);                                   \
-    if (form != NULL)                                                       \
-      return form args;                                                     \
-    return base_call;                                                       \
-  }                                                                         \
-  MI_CXX_OP ret fn params __asm__(name);                                    \
-  MI_CXX_OP ret fn params {                                                 \
-    if (!(ours))                                                            \
-      return fn##_replaced args;                                            \
-    direct;                                                                 \
+ * arguments; FN_T: its type; GIVE: `return` for a new, nothing for a
+ * delete. */
+#define MI_FORM(fn, name, ret, give, params, args, fn_t, base_ours, direct, base_call) \
+  __attribute__((noinline, cold)) static ret fn##_replaced params {                \
+    fn_t form = (fn_t)runtime_form(name);                                          \
+    if (form != NULL) {                                                            \
+      give form args;                                                              \
+    } else {                                                                       \
+      give base_call;                                                              \
+    }                                                                              \
+  }                                                                                \
+  MI_CXX_OP ret fn params __asm__(name);                                           \
+  MI_CXX_OP ret fn params {                                                        \
+    if (!(base_ours)) {                                                            \
+      give fn##_replaced args;                                                     \
+    } else {                                                                       \
+      direct;                                                                      \
+    }                                                                              \
   }
 #define MI_NEW_OURS MI_OURS(base_new, op_new)
 #define MI_NEW_ALIGNED_OURS MI_OURS(base_new_aligned, op_new_aligned)
@@ -162,28 +167,28 @@ __attribute__((noinline, cold)) static void (*runtime_form(const char *name))(vo
 #define MI_DELETE_ALIGNED_OURS MI_OURS(base_delete_aligned, op_delete_aligned)
 
 #define MI_NEW_ARRAY(fn, name)                                                                        \
-  MI_FORM(fn, name, void *, (size_t size), (size), mi_new_fn, MI_NEW_OURS,                           \
+  MI_FORM(fn, name, void *, return, (size_t size), (size), mi_new_fn, MI_NEW_OURS,                           \
           void *p = _mi_heap_malloc(_mi_heap_default(), size);                                        \
           return mi_likely(p != NULL) ? p : new_failed(name, "operator new[]", size), base_new(size))
 #define MI_NEW_NOTHROW(fn, name)                                                                      \
-  MI_FORM(fn, name, void *, (size_t size, const void *nt), (size, nt), mi_new_nothrow_fn, MI_NEW_OURS, \
+  MI_FORM(fn, name, void *, return, (size_t size, const void *nt), (size, nt), mi_new_nothrow_fn, MI_NEW_OURS, \
           void *p = _mi_heap_malloc(_mi_heap_default(), size);                                        \
           return mi_likely(p != NULL) ? p : new_nothrow_failed(name, size, nt), base_new(size))
 #define MI_NEW_ALIGNED_ARRAY(fn, name)                                                                \
-  MI_FORM(fn, name, void *, (size_t size, size_t alignment), (size, alignment), mi_new_aligned_fn,   \
+  MI_FORM(fn, name, void *, return, (size_t size, size_t alignment), (size, alignment), mi_new_aligned_fn,   \
           MI_NEW_ALIGNED_OURS, void *p = mi_malloc_aligned(size, alignment);                          \
           return mi_likely(p != NULL) ? p : new_aligned_failed(name, "operator new[]", size, alignment), \
           base_new_aligned(size, alignment))
 #define MI_NEW_ALIGNED_NOTHROW(fn, name)                                                              \
-  MI_FORM(fn, name, void *, (size_t size, size_t alignment, const void *nt), (size, alignment, nt),  \
+  MI_FORM(fn, name, void *, return, (size_t size, size_t alignment, const void *nt), (size, alignment, nt),  \
           mi_new_aligned_nothrow_fn, MI_NEW_ALIGNED_OURS, void *p = mi_malloc_aligned(size, alignment); \
           return mi_likely(p != NULL) ? p : new_aligned_nothrow_failed(name, size, alignment, nt),     \
           base_new_aligned(size, alignment))
 /* A delete, on the base delete(p) or, with an alignment, delete(p, alignment). */
 #define MI_DELETE(fn, name, what, params, args, fn_t)                                                 \
-  MI_FORM(fn, name, void, params, args, fn_t, MI_DELETE_OURS, _mi_free_named(p, what), base_delete(p))
+  MI_FORM(fn, name, void, , params, args, fn_t, MI_DELETE_OURS, _mi_free_named(p, what), base_delete(p))
 #define MI_DELETE_ALIGNED(fn, name, what, params, args, fn_t)                                         \
-  MI_FORM(fn, name, void, params, args, fn_t, MI_DELETE_ALIGNED_OURS, _mi_free_named(p, what),        \
+  MI_FORM(fn, name, void, , params, args, fn_t, MI_DELETE_ALIGNED_OURS, _mi_free_named(p, what),        \
           base_delete_aligned(p, alignment))
 
 MI_NEW_ARRAY(op_new_array, "_Zna" MI_SZ)
