@@ -190,7 +190,7 @@ endif
 %canon_reldir%_cxx_new_override_CPPFLAGS = $(AM_CPPFLAGS) -DMI_TEST_OVERRIDE
 %canon_reldir%_cxx_new_override_LDADD = src/libmialloc.la $(DL_LIBS)
 %canon_reldir%_cxx_replace_SOURCES = %reldir%/cxx-replace.cpp
-%canon_reldir%_cxx_replace_LDADD = src/libmialloc.la
+%canon_reldir%_cxx_replace_LDADD = src/libmialloc.la $(DL_LIBS)
 
 %canon_reldir%_limit_SOURCES = %reldir%/limit.c
 %canon_reldir%_limit_LDADD = src/libmialloc.la
