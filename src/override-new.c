@@ -96,16 +96,25 @@ __attribute__((noinline, cold)) static void *new_aligned_nothrow_failed(const ch
   return next != NULL ? next(size, alignment, nt) : NULL;
 }
 
+/* A throwing new of mialloc's, named NAME (mangled) and WHAT (for messages). */
+static inline void *new_throwing(size_t size, const char *name, const char *what) {
+  void *p = _mi_heap_malloc(_mi_heap_default(), size);
+  return mi_likely(p != NULL) ? p : new_failed(name, what, size);
+}
+
+static inline void *new_aligned_throwing(size_t size, size_t alignment, const char *name, const char *what) {
+  void *p = mi_malloc_aligned(size, alignment);
+  return mi_likely(p != NULL) ? p : new_aligned_failed(name, what, size, alignment);
+}
+
 /* ---- the base operators ------------------------------------------------------------ */
 
 static void *op_new(size_t size) {
-  void *p = _mi_heap_malloc(_mi_heap_default(), size);
-  return mi_likely(p != NULL) ? p : new_failed("_Znw" MI_SZ, "operator new", size);
+  return new_throwing(size, "_Znw" MI_SZ, "operator new");
 }
 
 static void *op_new_aligned(size_t size, size_t alignment) {
-  void *p = mi_malloc_aligned(size, alignment);
-  return mi_likely(p != NULL) ? p : new_aligned_failed("_Znw" MI_SZ MI_ALIGN, "operator new", size, alignment);
+  return new_aligned_throwing(size, alignment, "_Znw" MI_SZ MI_ALIGN, "operator new");
 }
 
 static void op_delete(void *p) {
@@ -168,16 +177,14 @@ __attribute__((noinline, cold)) static void (*runtime_form(const char *name))(vo
 
 #define MI_NEW_ARRAY(fn, name)                                                                        \
   MI_FORM(fn, name, void *, return, (size_t size), (size), mi_new_fn, MI_NEW_OURS,                           \
-          void *p = _mi_heap_malloc(_mi_heap_default(), size);                                        \
-          return mi_likely(p != NULL) ? p : new_failed(name, "operator new[]", size), base_new(size))
+          return new_throwing(size, name, "operator new[]"), base_new(size))
 #define MI_NEW_NOTHROW(fn, name)                                                                      \
   MI_FORM(fn, name, void *, return, (size_t size, const void *nt), (size, nt), mi_new_nothrow_fn, MI_NEW_OURS, \
           void *p = _mi_heap_malloc(_mi_heap_default(), size);                                        \
           return mi_likely(p != NULL) ? p : new_nothrow_failed(name, size, nt), base_new(size))
 #define MI_NEW_ALIGNED_ARRAY(fn, name)                                                                \
   MI_FORM(fn, name, void *, return, (size_t size, size_t alignment), (size, alignment), mi_new_aligned_fn,   \
-          MI_NEW_ALIGNED_OURS, void *p = mi_malloc_aligned(size, alignment);                          \
-          return mi_likely(p != NULL) ? p : new_aligned_failed(name, "operator new[]", size, alignment), \
+          MI_NEW_ALIGNED_OURS, return new_aligned_throwing(size, alignment, name, "operator new[]"),   \
           base_new_aligned(size, alignment))
 #define MI_NEW_ALIGNED_NOTHROW(fn, name)                                                              \
   MI_FORM(fn, name, void *, return, (size_t size, size_t alignment, const void *nt), (size, alignment, nt),  \
