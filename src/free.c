@@ -172,10 +172,14 @@ mi_decl_noinline void _mi_free_suspect(mi_page_t *page, mi_block_t *block, const
 
 /* p's window slice gave `page`, which this thread may not push to at once. */
 mi_decl_noinline void _mi_free_generic(void *p, mi_page_t *page, const char *who) {
-  if (page == &_mi_page_foreign)
+  if (page == &_mi_page_foreign) {
     _mi_free_outside_window(p, who); /* inside the window, but no page of ours */
-  else
-    free_checked(_mi_ptr_segment(page), page, p, who);
+    return;
+  }
+  mi_heap_t *heap = _mi_tls_resolve(); /* another thread's page, most likely */
+  if (heap->thread_id == _mi_thread_id() && _mi_page_xfree_append(heap->tld, page, p))
+    return;
+  free_checked(_mi_ptr_segment(page), page, p, who);
 }
 
 void mi_free(void *p) {

@@ -329,6 +329,7 @@ void _mi_page_retire(mi_page_t *page);
 void _mi_page_collect(mi_page_t *page);
 void _mi_page_free_remote(mi_tld_t *tld, mi_page_t *page, mi_block_t *block);
 void _mi_page_xfree_flush(mi_tld_t *tld);
+bool _mi_page_xfree_append(mi_tld_t *tld, mi_page_t *page, void *p);
 size_t _mi_page_live(mi_page_t *page);
 void _mi_page_init(mi_page_t *page, mi_heap_t *heap, size_t block_size, uint8_t bin, uint8_t *start,
                    size_t area);

@@ -245,10 +245,45 @@ void _mi_page_free_remote(mi_tld_t *tld, mi_page_t *page, mi_block_t *block) {
     tld->xfree_page = page;
     tld->xfree_first = NULL;
     tld->xfree_last = block;
+    tld->xfree_start = (uintptr_t)_mi_page_start(page);
+    tld->xfree_area = page->reserved * (uint32_t)page->block_size;
+    tld->xfree_div = page->block_div;
   }
   mi_block_set_next(page, block, tld->xfree_first);
   tld->xfree_first = block;
   tld->xfree_count++;
+}
+
+/* The common free from another thread, short: p, of `page` (which another
+ * thread owns), while this thread holds back a batch of that page with
+ * room for one more.  free.c's checks of the page and its segment held
+ * when the batch began and hold while it lasts (its blocks keep the page
+ * in use, and this thread pushes them before it could take the page
+ * over); what is left to check is p itself: a block of the page, not a
+ * pointer into one (offset * xfree_div wraps below xfree_div exactly for
+ * multiples of block_size: Lemire, Kaser and Kurz), that does not carry
+ * the page's key (may be free already) and whose trailer is intact.
+ * Appends it and returns true, or returns false with nothing done, for
+ * the full checks. */
+bool _mi_page_xfree_append(mi_tld_t *tld, mi_page_t *page, void *p) {
+  uint64_t off = (uintptr_t)p - tld->xfree_start;
+  if (tld->xfree_page != page || off >= tld->xfree_area || off * tld->xfree_div >= tld->xfree_div ||
+      tld->xfree_count >= MI_XFREE_BATCH)
+    return false;
+  mi_block_t *block = p;
+  mi_track_open(block, sizeof *block);
+  bool keyed = block->key == page->key;
+  mi_track_close(block, sizeof *block);
+  size_t delta;
+  if (keyed || !_mi_canary_ok(page, (uint8_t *)block + page->block_size, p, &delta))
+    return false;
+  mi_track_free(block, page->block_size);
+  _mi_stat_live(page->block_size, -1);
+  mi_block_set(block, key, page->key);
+  mi_block_set_next(page, block, tld->xfree_first);
+  tld->xfree_first = block;
+  tld->xfree_count++;
+  return true;
 }
 
 /* Blocks of the page that other threads freed, now collected. */

@@ -307,11 +307,15 @@ typedef struct mi_tld_s {
   mi_stats_local_t stats;         /* not yet in _mi_stats */
   /* blocks this thread freed into another thread's page, not yet pushed
    * (page.c): a chain of xfree_count blocks from xfree_first to
-   * xfree_last, all of xfree_page, or nothing when that is NULL */
+   * xfree_last, all of xfree_page, or nothing when that is NULL; and what
+   * tells a block of that page from a pointer into one, copied from it */
   struct mi_page_s *xfree_page;
   mi_block_t *xfree_first;
   mi_block_t *xfree_last;
   uint32_t xfree_count;
+  uint32_t xfree_area;            /* bytes of its blocks */
+  uintptr_t xfree_start;          /* its first block */
+  uint64_t xfree_div;             /* its block_div */
 } mi_tld_t;
 
 struct mi_heap_s {

@@ -178,6 +178,12 @@ static void *free_once(void *p) {
   return NULL;
 }
 
+static void in_thread(void *(*fn)(void *), void *arg) {
+  pthread_t t;
+  ck_assert_int_eq(pthread_create(&t, NULL, fn, arg), 0);
+  ck_assert_int_eq(pthread_join(t, NULL), 0);
+}
+
 /* Another thread frees a block twice: it still holds the first free back
  * (batched), and sees the second. */
 START_TEST(double_free_by_other_thread) {
@@ -295,6 +301,55 @@ START_TEST(interior_free_by_other_thread) {
   expect_error(1, EINVAL);
   check_sound(NULL, 64, 3000, p, 64);
   mi_free(p);
+}
+END_TEST
+
+/* Another thread frees a good block of a page, then a bad pointer of the
+ * same page: the second free meets the batch the first began (held back,
+ * page.c), whose short path must check the pointer as fully. */
+static void *free_two(void *arg) {
+  void **p = arg;
+  mi_free(p[0]);
+  mi_free(p[1]);
+  return NULL;
+}
+
+START_TEST(interior_free_while_held_back) {
+  unsigned char *a = used(mi_malloc(64), 64), *b = used(mi_malloc(64), 64);
+  void *ptrs[2] = {a, b + 16};
+  in_thread(free_two, ptrs);
+  expect_error(1, EINVAL);
+  mi_collect(false);
+  check_sound(NULL, 64, 3000, b, 64);
+  mi_free(b);
+  expect_error(1, EINVAL);
+}
+END_TEST
+
+/* The same with the end of a page's blocks: 64 KiB pages of 48-byte
+ * blocks leave 16 bytes after the last one, and a pointer there is a
+ * multiple of 48 from the first block but no block (the default build:
+ * --enable-secure puts a guard page there).  The default heap: frees into
+ * the pages of other heaps are not held back. */
+START_TEST(past_the_blocks_while_held_back) {
+  enum { N = 3000, SIZE = 48, PAGE = 64 << 10 };
+  unsigned char *b[N], *last = NULL;
+  for (size_t i = 0; i < N; i++) {
+    b[i] = used(mi_malloc(SIZE), SIZE);
+    uintptr_t end = ((uintptr_t)b[i] + SIZE) % PAGE;
+    if (last == NULL && end != 0 && end + SIZE > PAGE)
+      last = b[i];
+  }
+  ck_assert_msg(last != NULL, "no block ends in the last %d bytes of a 64 KiB page", SIZE);
+  void *ptrs[2] = {last, last + SIZE};
+  in_thread(free_two, ptrs);
+  expect_error(1, EINVAL);
+  for (size_t i = 0; i < N; i++)
+    if (b[i] != last)
+      mi_free(b[i]);
+  mi_collect(false);
+  check_sound(NULL, SIZE, N, NULL, 0);
+  expect_error(1, EINVAL);
 }
 END_TEST
 
@@ -426,17 +481,23 @@ START_TEST(overflow_of_reallocated_block) {
 }
 END_TEST
 
-static void in_thread(void *(*fn)(void *), void *arg) {
-  pthread_t t;
-  ck_assert_int_eq(pthread_create(&t, NULL, fn, arg), 0);
-  ck_assert_int_eq(pthread_join(t, NULL), 0);
-}
-
 /* A block that another thread frees is checked too. */
 START_TEST(overflow_caught_by_other_thread) {
   unsigned char *p = mi_malloc(64);
   overflow_by_one(p, 64, 0);
   in_thread(free_once, p);
+  expect_error(1, EFAULT);
+  mi_collect(false);
+  check_sound(NULL, 64, 3000, p, 65);
+}
+END_TEST
+
+/* The same while the thread holds back a batch of the block's page. */
+START_TEST(overflow_caught_while_held_back) {
+  unsigned char *a = used(mi_malloc(64), 64), *p = mi_malloc(64);
+  overflow_by_one(p, 64, 0);
+  void *ptrs[2] = {a, p};
+  in_thread(free_two, ptrs);
   expect_error(1, EFAULT);
   mi_collect(false);
   check_sound(NULL, 64, 3000, p, 65);
@@ -564,6 +625,11 @@ int main(void) {
   ADD(s, "double free by another thread while the first holds it back", double_free_while_held_back);
   ADD(s, "pointer inside a block freed by its owner", interior_free_by_owner);
   ADD(s, "pointer inside a block freed by another thread", interior_free_by_other_thread);
+  ADD(s, "pointer inside a block freed by another thread holding back a batch", interior_free_while_held_back);
+#if !MI_SECURE /* where a guard page follows the blocks instead */
+  ADD(s, "pointer past a page's blocks freed by another thread holding back a batch",
+      past_the_blocks_while_held_back);
+#endif
   ADD(s, "block written after free", write_after_free);
   ADD(s, "blocks freed unwritten are freed", unwritten_blocks_free_normally);
 #if MI_SECURE
@@ -574,6 +640,8 @@ int main(void) {
   ADD(s, "one byte past an aligned block, caught (--enable-secure)", overflow_of_aligned_block);
   ADD(s, "one byte past a reallocated block, caught (--enable-secure)", overflow_of_reallocated_block);
   ADD(s, "one byte past a block freed by another thread, caught (--enable-secure)", overflow_caught_by_other_thread);
+  ADD(s, "one byte past a block freed by another thread holding back a batch, caught (--enable-secure)",
+      overflow_caught_while_held_back);
   ADD_LOOP(s, "a write off a page's blocks faults on its guard page (--enable-secure)", write_off_a_page_faults,
            sizeof guarded / sizeof guarded[0]);
   ADD(s, "a write off a huge block faults on its guard page (--enable-secure)", write_off_a_huge_block_faults);
