@@ -212,27 +212,43 @@ static void xfree_push(mi_page_t *page, mi_block_t *first, mi_block_t *last, uin
                                                   memory_order_relaxed));
 }
 
+/* The slot of the thread's batches that `page` uses: pages of one
+ * segment take neighbouring slots, and so do pages at the same place in
+ * neighbouring segments. */
+static mi_xfree_batch_t *xfree_slot(const mi_tld_t *tld, const mi_page_t *page) {
+  uintptr_t a = (uintptr_t)page;
+  return (mi_xfree_batch_t *)&tld->xfree[((a >> MI_PAGE_SHIFT_IN_SEGMENT) ^ (a >> MI_SEGMENT_SHIFT)) %
+                                         MI_XFREE_SLOTS];
+}
+
+static void xfree_flush_batch(mi_tld_t *tld, mi_xfree_batch_t *batch) {
+  if (batch->page == NULL)
+    return;
+  xfree_push(batch->page, batch->first, batch->last, batch->count);
+  batch->page = NULL;
+  batch->count = 0;
+  tld->xfree_open &= ~(1u << (batch - tld->xfree));
+}
+
 /* Push the blocks the thread holds back. */
 void _mi_page_xfree_flush(mi_tld_t *tld) {
-  mi_page_t *page = tld->xfree_page;
-  if (page == NULL)
-    return;
-  tld->xfree_page = NULL;
-  xfree_push(page, tld->xfree_first, tld->xfree_last, tld->xfree_count);
-  tld->xfree_count = 0;
+  for (uint32_t open = tld->xfree_open; open != 0; open &= open - 1)
+    xfree_flush_batch(tld, &tld->xfree[__builtin_ctz(open)]);
 }
 
 /* Free a block of a page that another thread owns (or none, when its
  * thread has exited).  With the freeing thread's `tld` (NULL for a thread
  * without a heap), blocks of small and medium pages of backing heaps are
- * held back to be pushed with the next ones of the same page; they stay
- * counted as in use, so the page stays until they are pushed: when a
- * block of another page is freed, after MI_XFREE_BATCH blocks, and when
- * the thread allocates on a slow path, collects or exits. */
+ * held back to be pushed with the next ones of the same page, in one of
+ * MI_XFREE_SLOTS batches; they stay counted as in use, so the page stays
+ * until they are pushed: when a block of another page of the same slot is
+ * freed, after MI_XFREE_BATCH blocks, and when the thread allocates on a
+ * slow path, collects or exits. */
 void _mi_page_free_remote(mi_tld_t *tld, mi_page_t *page, mi_block_t *block) {
   bool batched = tld != NULL && page->block_size <= MI_MEDIUM_OBJ_MAX &&
                  __atomic_load_n(&page->backing, __ATOMIC_RELAXED);
-  bool starts = !batched || tld->xfree_page != page || tld->xfree_count >= MI_XFREE_BATCH;
+  mi_xfree_batch_t *batch = batched ? xfree_slot(tld, page) : NULL;
+  bool starts = !batched || batch->page != page || batch->count >= MI_XFREE_BATCH;
   if (starts) /* a push to come: counted before the key is written (acquire) */
     atomic_fetch_add_explicit(&page->xfree_pending, 1, memory_order_acq_rel);
   mi_block_set(block, key, page->key);
@@ -241,17 +257,18 @@ void _mi_page_free_remote(mi_tld_t *tld, mi_page_t *page, mi_block_t *block) {
     return;
   }
   if (starts) {
-    _mi_page_xfree_flush(tld);
-    tld->xfree_page = page;
-    tld->xfree_first = NULL;
-    tld->xfree_last = block;
-    tld->xfree_start = (uintptr_t)_mi_page_start(page);
-    tld->xfree_area = page->reserved * (uint32_t)page->block_size;
-    tld->xfree_div = page->block_div;
+    xfree_flush_batch(tld, batch);
+    batch->page = page;
+    batch->first = NULL;
+    batch->last = block;
+    batch->start = (uintptr_t)_mi_page_start(page);
+    batch->area = page->reserved * (uint32_t)page->block_size;
+    batch->div = page->block_div;
+    tld->xfree_open |= 1u << (batch - tld->xfree);
   }
-  mi_block_set_next(page, block, tld->xfree_first);
-  tld->xfree_first = block;
-  tld->xfree_count++;
+  mi_block_set_next(page, block, batch->first);
+  batch->first = block;
+  batch->count++;
 }
 
 /* The common free from another thread, short: p, of `page` (which another
@@ -260,15 +277,15 @@ void _mi_page_free_remote(mi_tld_t *tld, mi_page_t *page, mi_block_t *block) {
  * when the batch began and hold while it lasts (its blocks keep the page
  * in use, and this thread pushes them before it could take the page
  * over); what is left to check is p itself: a block of the page, not a
- * pointer into one (offset * xfree_div wraps below xfree_div exactly for
- * multiples of block_size: Lemire, Kaser and Kurz), that does not carry
- * the page's key (may be free already) and whose trailer is intact.
- * Appends it and returns true, or returns false with nothing done, for
- * the full checks. */
+ * pointer into one (offset * div wraps below div exactly for multiples
+ * of block_size: Lemire, Kaser and Kurz), that does not carry the page's
+ * key (may be free already) and whose trailer is intact.  Appends it and
+ * returns true, or returns false with nothing done, for the full checks. */
 bool _mi_page_xfree_append(mi_tld_t *tld, mi_page_t *page, void *p) {
-  uint64_t off = (uintptr_t)p - tld->xfree_start;
-  if (tld->xfree_page != page || off >= tld->xfree_area || off * tld->xfree_div >= tld->xfree_div ||
-      tld->xfree_count >= MI_XFREE_BATCH)
+  mi_xfree_batch_t *batch = xfree_slot(tld, page);
+  uint64_t off = (uintptr_t)p - batch->start;
+  if (batch->page != page || off >= batch->area || off * batch->div >= batch->div ||
+      batch->count >= MI_XFREE_BATCH)
     return false;
   mi_block_t *block = p;
   mi_track_open(block, sizeof *block);
@@ -278,11 +295,11 @@ bool _mi_page_xfree_append(mi_tld_t *tld, mi_page_t *page, void *p) {
   if (keyed || !_mi_canary_ok(page, (uint8_t *)block + page->block_size, p, &delta))
     return false;
   mi_track_free(block, page->block_size);
-  _mi_stat_live(page->block_size, -1);
   mi_block_set(block, key, page->key);
-  mi_block_set_next(page, block, tld->xfree_first);
-  tld->xfree_first = block;
-  tld->xfree_count++;
+  mi_block_set_next(page, block, batch->first);
+  batch->first = block;
+  batch->count++;
+  _mi_stat_live(page->block_size, -1); /* last: nothing kept across its call */
   return true;
 }
 
@@ -341,10 +358,13 @@ bool _mi_page_xfree_pending(mi_page_t *page) {
 
 /* Is `block` held back by this thread (a batch not yet pushed)? */
 bool _mi_page_xfree_holds(const mi_tld_t *tld, const mi_page_t *page, const mi_block_t *block) {
-  if (tld == NULL || tld->xfree_page != page)
+  if (tld == NULL)
     return false;
-  const mi_block_t *b = tld->xfree_first;
-  for (uint32_t n = 0; n < tld->xfree_count && b != NULL; n++, b = mi_block_next(page, b))
+  const mi_xfree_batch_t *batch = xfree_slot(tld, page);
+  if (batch->page != page)
+    return false;
+  const mi_block_t *b = batch->first;
+  for (uint32_t n = 0; n < batch->count && b != NULL; n++, b = mi_block_next(page, b))
     if (b == block)
       return true;
   return false;

@@ -286,6 +286,21 @@ typedef struct mi_stats_local_s {
   int64_t published_waiting[MI_BIN_COUNT];
 } mi_stats_local_t;
 
+/* Blocks a thread freed into one page of another thread and holds back,
+ * to push them together (page.c): a chain of `count` blocks from `first`
+ * to `last`, or nothing when `page` is NULL; and what tells a block of
+ * the page from a pointer into one, copied from it. */
+#define MI_XFREE_SLOTS 8
+typedef struct mi_xfree_batch_s {
+  struct mi_page_s *page;
+  mi_block_t *first;
+  mi_block_t *last;
+  uint32_t count;
+  uint32_t area;                  /* bytes of the page's blocks */
+  uintptr_t start;                /* its first block */
+  uint64_t div;                   /* its block_div */
+} mi_xfree_batch_t;
+
 typedef struct mi_tld_s {
   uintptr_t thread_id;
   struct mi_heap_s *backing;      /* the heap the thread started with */
@@ -305,17 +320,10 @@ typedef struct mi_tld_s {
   bool in_deferred_free;          /* inside that callback */
   bool tls_conflict_counted;      /* this thread found the TLS slot taken */
   mi_stats_local_t stats;         /* not yet in _mi_stats */
-  /* blocks this thread freed into another thread's page, not yet pushed
-   * (page.c): a chain of xfree_count blocks from xfree_first to
-   * xfree_last, all of xfree_page, or nothing when that is NULL; and what
-   * tells a block of that page from a pointer into one, copied from it */
-  struct mi_page_s *xfree_page;
-  mi_block_t *xfree_first;
-  mi_block_t *xfree_last;
-  uint32_t xfree_count;
-  uint32_t xfree_area;            /* bytes of its blocks */
-  uintptr_t xfree_start;          /* its first block */
-  uint64_t xfree_div;             /* its block_div */
+  /* blocks this thread freed into other threads' pages, not yet pushed
+   * (page.c): a batch per slot, for the pages that hash to it */
+  mi_xfree_batch_t xfree[MI_XFREE_SLOTS];
+  uint32_t xfree_open;            /* slots that hold a batch, a bit each */
 } mi_tld_t;
 
 struct mi_heap_s {

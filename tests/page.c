@@ -249,6 +249,60 @@ START_TEST(remote_frees_held_back_are_bounded) {
 }
 END_TEST
 
+/* Frees of blocks of several pages, interleaved, are held back per page
+ * at once (a batch per slot of the freeing thread), and all are pushed
+ * when the thread collects. */
+START_TEST(remote_frees_of_several_pages_held_back) {
+  enum { PAGES = 4, PER = 40 };
+  static const size_t sizes[PAGES] = {96, 160, 320, 640};
+  void *blocks[PAGES * PER], *keep[PAGES];
+  mi_page_t *pages[PAGES];
+  for (size_t k = 0; k < PAGES; k++) {
+    keep[k] = written(mi_malloc(sizes[k]));
+    pages[k] = page_of(keep[k]);
+    for (size_t i = 0; i < PER;) {
+      void *p = written(mi_malloc(sizes[k]));
+      ck_assert_ptr_nonnull(p);
+      if (page_of(p) != pages[k]) { /* the page was full: start over on the new one */
+        mi_free(keep[k]);
+        for (size_t j = 0; j < i; j++)
+          mi_free(blocks[j * PAGES + k]);
+        keep[k] = p;
+        pages[k] = page_of(p);
+        i = 0;
+        continue;
+      }
+      blocks[i++ * PAGES + k] = p;
+    }
+  }
+  pthread_barrier_t barrier;
+  pthread_barrier_init(&barrier, NULL, 2);
+  held_t h = {blocks, PAGES * PER, &barrier};
+  pthread_t t;
+  ck_assert_int_eq(pthread_create(&t, NULL, free_hold_flush, &h), 0);
+  pthread_barrier_wait(&barrier);
+  size_t holding = 0;
+  for (size_t k = 0; k < PAGES; k++) {
+    size_t live = _mi_page_live(pages[k]);
+    ck_assert_msg(live >= 1 && live <= 1 + PER, "page %zu: %zu blocks live", k, live);
+    holding += live > 1;
+  }
+  /* two pages may share a slot; with a single batch, only the last page would hold any */
+  ck_assert_msg(holding >= 2, "blocks of %zu of %d pages held back at once", holding, PAGES);
+  pthread_barrier_wait(&barrier);
+  pthread_barrier_wait(&barrier);
+  for (size_t k = 0; k < PAGES; k++) {
+    ck_assert_uint_eq(_mi_page_live(pages[k]), 1);
+    check_counts(pages[k]);
+  }
+  pthread_barrier_wait(&barrier);
+  ck_assert_int_eq(pthread_join(t, NULL), 0);
+  pthread_barrier_destroy(&barrier);
+  for (size_t k = 0; k < PAGES; k++)
+    mi_free(keep[k]);
+}
+END_TEST
+
 static void *carve_and_exit(void *arg) {
   size_t size = *(size_t *)arg;
   void *p[10];
@@ -306,6 +360,7 @@ static Suite *page_suite(void) {
   tcase_add_test(tc, page_counts_live_blocks);
   tcase_add_test(tc, remote_frees_count_when_collected);
   tcase_add_test(tc, remote_frees_held_back_are_bounded);
+  tcase_add_test(tc, remote_frees_of_several_pages_held_back);
   tcase_add_test(tc, thread_counts_reach_the_process);
   tcase_add_test(tc, split_segments_are_counted);
   suite_add_tcase(s, tc);
