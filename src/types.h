@@ -290,7 +290,7 @@ typedef struct mi_stats_local_s {
  * to push them together (page.c): a chain of `count` blocks from `first`
  * to `last`, or nothing when `page` is NULL; and what tells a block of
  * the page from a pointer into one, copied from it. */
-#define MI_XFREE_SLOTS 8
+#define MI_XFREE_SLOTS 16
 typedef struct mi_xfree_batch_s {
   struct mi_page_s *page;
   mi_block_t *first;
