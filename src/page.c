@@ -238,15 +238,18 @@ void _mi_page_xfree_flush(mi_tld_t *tld) {
 
 /* Free a block of a page that another thread owns (or none, when its
  * thread has exited).  With the freeing thread's `tld` (NULL for a thread
- * without a heap), blocks of small and medium pages of backing heaps are
- * held back to be pushed with the next ones of the same page, in one of
- * MI_XFREE_SLOTS batches; they stay counted as in use, so the page stays
- * until they are pushed: when a block of another page of the same slot is
- * freed, after MI_XFREE_BATCH blocks, and when the thread allocates on a
- * slow path, collects or exits. */
+ * without a heap), blocks of small and medium pages of backing heaps of
+ * running threads are held back to be pushed with the next ones of the
+ * same page, in one of MI_XFREE_SLOTS batches; they stay counted as in
+ * use, so the page stays until they are pushed: when a block of another
+ * page of the same slot is freed, after MI_XFREE_BATCH blocks, and when
+ * the thread allocates on a slow path, collects or exits.  Blocks of an
+ * exited thread's segment are pushed at once: held back, they would keep
+ * the segment from being taken over whole or given back. */
 void _mi_page_free_remote(mi_tld_t *tld, mi_page_t *page, mi_block_t *block) {
   bool batched = tld != NULL && page->block_size <= MI_MEDIUM_OBJ_MAX &&
-                 __atomic_load_n(&page->backing, __ATOMIC_RELAXED);
+                 __atomic_load_n(&page->backing, __ATOMIC_RELAXED) &&
+                 __atomic_load_n(&_mi_ptr_segment(page)->thread_id, __ATOMIC_RELAXED) != 0;
   mi_xfree_batch_t *batch = batched ? xfree_slot(tld, page) : NULL;
   bool starts = !batched || batch->page != page || batch->count >= MI_XFREE_BATCH;
   if (starts) /* a push to come: counted before the key is written (acquire) */

@@ -303,6 +303,29 @@ START_TEST(remote_frees_of_several_pages_held_back) {
 }
 END_TEST
 
+static void *allocate_two_and_exit(void *arg) {
+  void **p = arg;
+  p[0] = written(mi_malloc(96));
+  p[1] = written(mi_malloc(96));
+  return NULL;
+}
+
+/* A block of an exited thread's segment, freed by another thread, is
+ * pushed at once, not held back: held back, it would keep the segment
+ * from being taken over whole or given back. */
+START_TEST(frees_into_exited_threads_pages_are_not_held_back) {
+  void *p[2];
+  pthread_t t;
+  ck_assert_int_eq(pthread_create(&t, NULL, allocate_two_and_exit, p), 0);
+  ck_assert_int_eq(pthread_join(t, NULL), 0);
+  mi_page_t *page = page_of(p[0]);
+  ck_assert_ptr_eq(page_of(p[1]), page);
+  mi_free(p[0]);
+  ck_assert_uint_eq(_mi_page_live(page), 1);
+  mi_free(p[1]);
+}
+END_TEST
+
 static void *carve_and_exit(void *arg) {
   size_t size = *(size_t *)arg;
   void *p[10];
@@ -361,6 +384,7 @@ static Suite *page_suite(void) {
   tcase_add_test(tc, remote_frees_count_when_collected);
   tcase_add_test(tc, remote_frees_held_back_are_bounded);
   tcase_add_test(tc, remote_frees_of_several_pages_held_back);
+  tcase_add_test(tc, frees_into_exited_threads_pages_are_not_held_back);
   tcase_add_test(tc, thread_counts_reach_the_process);
   tcase_add_test(tc, split_segments_are_counted);
   suite_add_tcase(s, tc);
