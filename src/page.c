@@ -212,13 +212,19 @@ static void xfree_push(mi_page_t *page, mi_block_t *first, mi_block_t *last, uin
                                                   memory_order_relaxed));
 }
 
-/* The slot of the thread's batches that `page` uses: pages of one
- * segment take neighbouring slots, and so do pages at the same place in
- * neighbouring segments. */
-static mi_xfree_batch_t *xfree_slot(const mi_tld_t *tld, const mi_page_t *page) {
+/* The slot of the thread's batches (tld->xfree[]) that `page` uses:
+ * pages of one segment take neighbouring slots, and so do pages at the
+ * same place in neighbouring segments. */
+static size_t xfree_slot(const mi_page_t *page) {
   uintptr_t a = (uintptr_t)page;
-  return (mi_xfree_batch_t *)&tld->xfree[((a >> MI_PAGE_SHIFT_IN_SEGMENT) ^ (a >> MI_SEGMENT_SHIFT)) %
-                                         MI_XFREE_SLOTS];
+  return ((a >> MI_PAGE_SHIFT_IN_SEGMENT) ^ (a >> MI_SEGMENT_SHIFT)) % MI_XFREE_SLOTS;
+}
+
+/* Add a block, its key written, to the batch of its page. */
+static void xfree_batch_add(mi_xfree_batch_t *batch, const mi_page_t *page, mi_block_t *block) {
+  mi_block_set_next(page, block, batch->first);
+  batch->first = block;
+  batch->count++;
 }
 
 static void xfree_flush_batch(mi_tld_t *tld, mi_xfree_batch_t *batch) {
@@ -250,7 +256,7 @@ void _mi_page_free_remote(mi_tld_t *tld, mi_page_t *page, mi_block_t *block) {
   bool batched = tld != NULL && page->block_size <= MI_MEDIUM_OBJ_MAX &&
                  __atomic_load_n(&page->backing, __ATOMIC_RELAXED) &&
                  __atomic_load_n(&_mi_ptr_segment(page)->thread_id, __ATOMIC_RELAXED) != 0;
-  mi_xfree_batch_t *batch = batched ? xfree_slot(tld, page) : NULL;
+  mi_xfree_batch_t *batch = batched ? &tld->xfree[xfree_slot(page)] : NULL;
   bool starts = !batched || batch->page != page || batch->count >= MI_XFREE_BATCH;
   if (starts) /* a push to come: counted before the key is written (acquire) */
     atomic_fetch_add_explicit(&page->xfree_pending, 1, memory_order_acq_rel);
@@ -269,9 +275,7 @@ void _mi_page_free_remote(mi_tld_t *tld, mi_page_t *page, mi_block_t *block) {
     batch->div = page->block_div;
     tld->xfree_open |= 1u << (batch - tld->xfree);
   }
-  mi_block_set_next(page, block, batch->first);
-  batch->first = block;
-  batch->count++;
+  xfree_batch_add(batch, page, block);
 }
 
 /* The common free from another thread, short: p, of `page` (which another
@@ -285,7 +289,7 @@ void _mi_page_free_remote(mi_tld_t *tld, mi_page_t *page, mi_block_t *block) {
  * key (may be free already) and whose trailer is intact.  Appends it and
  * returns true, or returns false with nothing done, for the full checks. */
 bool _mi_page_xfree_append(mi_tld_t *tld, mi_page_t *page, void *p) {
-  mi_xfree_batch_t *batch = xfree_slot(tld, page);
+  mi_xfree_batch_t *batch = &tld->xfree[xfree_slot(page)];
   uint64_t off = (uintptr_t)p - batch->start;
   if (batch->page != page || off >= batch->area || off * batch->div >= batch->div ||
       batch->count >= MI_XFREE_BATCH)
@@ -299,9 +303,7 @@ bool _mi_page_xfree_append(mi_tld_t *tld, mi_page_t *page, void *p) {
     return false;
   mi_track_free(block, page->block_size);
   mi_block_set(block, key, page->key);
-  mi_block_set_next(page, block, batch->first);
-  batch->first = block;
-  batch->count++;
+  xfree_batch_add(batch, page, block);
   _mi_stat_live(page->block_size, -1); /* last: nothing kept across its call */
   return true;
 }
@@ -363,7 +365,7 @@ bool _mi_page_xfree_pending(mi_page_t *page) {
 bool _mi_page_xfree_holds(const mi_tld_t *tld, const mi_page_t *page, const mi_block_t *block) {
   if (tld == NULL)
     return false;
-  const mi_xfree_batch_t *batch = xfree_slot(tld, page);
+  const mi_xfree_batch_t *batch = &tld->xfree[xfree_slot(page)];
   if (batch->page != page)
     return false;
   const mi_block_t *b = batch->first;
